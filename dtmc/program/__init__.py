@@ -1,0 +1,1 @@
+"""The compiled program: dense arrays and the on-disk artifact."""
