@@ -37,8 +37,8 @@ PATTERNS: dict[str, tuple[tuple[int, int], ...]] = {
 class DataSpec:
     """Which images the model learns and how pixels become spins."""
 
-    source: str = "mnist_embedded"
-    """Dataset name (`mnist`, `fashion_mnist`, `mnist_embedded`) or a path to a local `.npz` file."""
+    source: str = "mnist_small"
+    """Dataset name (`mnist`, `fashion_mnist`, `mnist_small`) or a path to a local `.npz` file."""
     classes: tuple[int, ...] = tuple(range(10))
     image_size: int = 28
     """Side of the dataset's square images, in pixels."""
