@@ -7,6 +7,7 @@ the parse tree. Defaults follow the published DTM setup; a field's docstring giv
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ __all__ = [
     "GenerateSpec",
     "ModelSpec",
     "spec_to_dict",
+    "spec_from_dict",
 ]
 
 # Connection rules (a, b) of the named grid patterns. A rule joins cell (x, y) to (x+a, y+b),
@@ -205,3 +207,41 @@ def spec_to_dict(spec: Any) -> dict[str, Any]:
         return value
 
     return convert(spec)
+
+
+def _as_tuples(value: Any) -> Any:
+    """Turn nested lists (as JSON and YAML give them) back into the tuples the specs use."""
+    if isinstance(value, list):
+        return tuple(_as_tuples(v) for v in value)
+    return value
+
+
+def spec_from_dict(data: dict[str, Any], cls: type = ModelSpec) -> Any:
+    """Rebuild a spec from the plain dict that `spec_to_dict` produced; the inverse of it.
+
+    Args:
+        data: the dict, e.g. read back from JSON.
+        cls: the spec class to build; nested spec fields are rebuilt recursively.
+
+    Returns:
+        An instance of `cls`.
+
+    Raises:
+        ValueError: if `data` is not a dict or holds a key that `cls` has no field for.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field {unknown[0]!r}; known fields: {', '.join(sorted(names))}")
+
+    values = {}
+    for key, value in data.items():
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            values[key] = spec_from_dict(value, hint)
+        else:
+            values[key] = _as_tuples(value)
+    return cls(**values)
