@@ -1,0 +1,1 @@
+"""Probabilistic-chip target: target files, fit and placement, quantisation, emulator, schedule."""
