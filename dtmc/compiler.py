@@ -16,7 +16,14 @@ from dtmc.passes import ALL_PASSES, PASS_REGISTRY, CompilerPass, PassPipeline, P
 from dtmc.program.artifact import FORMAT_VERSION, Program, seal_program
 from dtmc.spec import ModelSpec, spec_to_dict
 
-__all__ = ["INIT_WEIGHT_STD", "build_pipeline", "compile_model", "initial_parameters"]
+__all__ = [
+    "INIT_WEIGHT_STD",
+    "build_pipeline",
+    "compile_ir",
+    "compile_model",
+    "initial_parameters",
+    "program_from_ir",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,51 @@ def _check_print_after(print_after: Iterable[str]) -> set[str]:
     return names
 
 
+def compile_ir(
+    spec: ModelSpec,
+    *,
+    target: str | None = None,
+    print_after: Iterable[str] = (),
+    timings: bool = False,
+    extra_passes: Sequence[CompilerPass] = (),
+    report: Callable[[str], None] | None = None,
+) -> ModelIR:
+    """Run the pass pipeline on `spec` and return the final IR; `compile_model` explains the arguments."""
+    target = target or spec.target
+    wanted = _check_print_after(print_after)
+    emit = report or logger.info
+
+    def after_pass(compiler_pass: CompilerPass, ir: ModelIR, record: PassRecord) -> None:
+        if ALL_PASSES in wanted or compiler_pass.name in wanted:
+            emit(summarize_ir(ir, compiler_pass.name))
+        if timings:
+            emit(f"pass {record.name:<12} run {record.run_seconds * 1e3:8.1f} ms  verify {record.verify_seconds * 1e3:8.1f} ms")
+
+    ir = ModelIR(spec, target=target)
+    pipeline = build_pipeline(spec, target=target, extra_passes=extra_passes, callback=after_pass)
+    records = pipeline.apply(ir)
+    if timings:
+        emit(f"total        {sum(r.run_seconds + r.verify_seconds for r in records) * 1e3:8.1f} ms")
+    if ir.arrays is None:
+        raise PassError("the pipeline ended without a 'lower' pass, so there are no arrays to package")
+    return ir
+
+
+def program_from_ir(ir: ModelIR) -> Program:
+    """Package a fully lowered IR, with seeded initial parameters, as a sealed `Program`."""
+    weights, biases = initial_parameters(ir.spec, ir.arrays.edges.shape[0])
+    program = Program(
+        manifest=_manifest(ir),
+        spec=ir.spec,
+        graph=ir.arrays,
+        schedule=ir.schedule,
+        blocks=ir.blocks,
+        init_weights=weights,
+        init_biases=biases,
+    )
+    return seal_program(program)
+
+
 def compile_model(
     spec: ModelSpec,
     *,
@@ -93,38 +145,13 @@ def compile_model(
     Raises:
         PassError: for an unknown pass name or a pass whose post-condition fails.
     """
-    target = target or spec.target
-    wanted = _check_print_after(print_after)
-    emit = report or logger.info
-
-    def after_pass(compiler_pass: CompilerPass, ir: ModelIR, record: PassRecord) -> None:
-        if ALL_PASSES in wanted or compiler_pass.name in wanted:
-            emit(summarize_ir(ir, compiler_pass.name))
-        if timings:
-            emit(f"pass {record.name:<12} run {record.run_seconds * 1e3:8.1f} ms  verify {record.verify_seconds * 1e3:8.1f} ms")
-
-    ir = ModelIR(spec)
-    pipeline = build_pipeline(spec, target=target, extra_passes=extra_passes, callback=after_pass)
-    records = pipeline.apply(ir)
-    if timings:
-        emit(f"total        {sum(r.run_seconds + r.verify_seconds for r in records) * 1e3:8.1f} ms")
-    if ir.arrays is None:
-        raise PassError("the pipeline ended without a 'lower' pass, so there are no arrays to package")
-
-    weights, biases = initial_parameters(spec, ir.arrays.edges.shape[0])
-    program = Program(
-        manifest=_manifest(ir, target, pipeline),
-        spec=spec,
-        graph=ir.arrays,
-        schedule=ir.schedule,
-        blocks=ir.blocks,
-        init_weights=weights,
-        init_biases=biases,
+    ir = compile_ir(
+        spec, target=target, print_after=print_after, timings=timings, extra_passes=extra_passes, report=report
     )
-    return seal_program(program)
+    return program_from_ir(ir)
 
 
-def _manifest(ir: ModelIR, target: str, pipeline: PassPipeline) -> dict:
+def _manifest(ir: ModelIR) -> dict:
     """Collect the manifest fields; everything in it is deterministic for a given spec."""
     spec = ir.spec
     arrays = ir.arrays
@@ -147,7 +174,7 @@ def _manifest(ir: ModelIR, target: str, pipeline: PassPipeline) -> dict:
         "source_text": spec.source_text,
         "source_sha256": hashlib.sha256(spec.source_text.encode("utf-8")).hexdigest(),
         "spec": spec_to_dict(spec),
-        "target": target,
+        "target": ir.target,
         "seeds": {"model": spec.seed, "placement": spec.graph.place_seed, "train": spec.train.seed},
         "steps": steps,
         "colours": {
@@ -155,7 +182,7 @@ def _manifest(ir: ModelIR, target: str, pipeline: PassPipeline) -> dict:
             "method": ir.graph.graph.get("colouring"),
             "block_sizes": [int(len(block)) for block in ir.blocks],
         },
-        "passes": [p.name for p in pipeline.passes],
+        "passes": list(ir.passes_run),
         "init": {"weights": f"normal(0, {INIT_WEIGHT_STD}^2)", "biases": "zeros"},
         "facts": ir.facts,
     }

@@ -41,6 +41,7 @@ class ModelIR:
 
     Attributes:
         spec: the checked model the IR is built from.
+        target: name of the target the program is compiled for.
         graph: the shared per-step graph (attributes listed in the module docstring).
         schedule: phase name to bool[n_nodes] free mask (True = sampled), from the schedule pass.
         blocks: grid node ids of each colour block in update order, from the schedule pass.
@@ -50,6 +51,7 @@ class ModelIR:
     """
 
     spec: ModelSpec
+    target: str = "jax"
     graph: nx.Graph = field(default_factory=nx.Graph)
     schedule: dict[str, np.ndarray] = field(default_factory=dict)
     blocks: tuple[np.ndarray, ...] = ()

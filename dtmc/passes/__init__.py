@@ -42,3 +42,7 @@ __all__ = [
 def default_passes() -> list[CompilerPass]:
     """Return the standard pipeline: topology, placement, coupling, colouring, schedule, lower."""
     return [TopologyPass(), PlacementPass(), CouplingPass(), ColouringPass(), SchedulePass(), LowerPass()]
+
+
+# Chip targets register their `fit` and `quantise` passes when this module loads.
+import dtmc.chip.passes  # noqa: E402,F401

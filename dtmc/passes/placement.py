@@ -19,10 +19,28 @@ __all__ = ["PlacementPass", "PLACEMENT_STRATEGIES", "visible_candidates", "place
 VISIBLE_PARITY = 0
 
 
-def visible_candidates(side: int) -> np.ndarray:
-    """Return the grid nodes of checkerboard colour 0 (x + y even), in ascending node order."""
+def visible_candidates(side: int, edges: np.ndarray | None = None) -> np.ndarray:
+    """Return the cells that may hold visible spins: checkerboard colour 0 (x + y even), ascending.
+
+    On a bipartite grid no edge joins two such cells. On other grids (odd torus side, a rule with
+    a + b even) some do, so for each such edge, in (i, j) order, the higher node is dropped while
+    both are still candidates. The result is an independent set, which keeps all visible nodes
+    on one colour of the greedy colouring.
+
+    Args:
+        side: grid side L.
+        edges: int[m, 2] base edges; None skips the independence filter.
+    """
     x, y = np.divmod(np.arange(side * side), side)
-    return np.flatnonzero((x + y) % 2 == VISIBLE_PARITY)
+    even = (x + y) % 2 == VISIBLE_PARITY
+    if edges is not None and len(edges):
+        edges = np.asarray(edges, dtype=np.int64)
+        low, high = edges.min(axis=1), edges.max(axis=1)
+        clash = even[low] & even[high]
+        for i, j in sorted(zip(low[clash].tolist(), high[clash].tolist())):
+            if even[i] and even[j]:
+                even[j] = False
+    return np.flatnonzero(even)
 
 
 def _place_raster(candidates: np.ndarray, count: int, seed: int) -> np.ndarray:
@@ -50,7 +68,7 @@ PLACEMENT_STRATEGIES: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = 
 }
 
 
-def place_visible(side: int, count: int, strategy: str, seed: int) -> np.ndarray:
+def place_visible(side: int, count: int, strategy: str, seed: int, edges: np.ndarray | None = None) -> np.ndarray:
     """Choose the grid node of each visible spin, all on checkerboard colour 0.
 
     The result depends only on the arguments (numpy arrays and a seeded PCG64 generator), never
@@ -61,6 +79,7 @@ def place_visible(side: int, count: int, strategy: str, seed: int) -> np.ndarray
         count: number of visible spins V.
         strategy: a key of `PLACEMENT_STRATEGIES`.
         seed: seed of the `random` strategy; the others ignore it.
+        edges: base edges, so that on a non-bipartite grid no two visible nodes are adjacent.
 
     Returns:
         int64[V], the grid node of visible spin v; all distinct.
@@ -73,12 +92,12 @@ def place_visible(side: int, count: int, strategy: str, seed: int) -> np.ndarray
         raise PassError(
             f"unknown placement strategy '{strategy}'; choose one of {', '.join(sorted(PLACEMENT_STRATEGIES))}"
         )
-    candidates = visible_candidates(side)
+    candidates = visible_candidates(side, edges)
     if count > candidates.size:
         raise PassError(
-            f"placement: {count} visible spins do not fit on the {candidates.size} cells of one colour "
-            f"of a {side}x{side} grid; use a grid side of at least {_min_side(count)}, or fewer "
-            "image pixels, grey levels or label copies"
+            f"placement: {count} visible spins do not fit on the {candidates.size} free cells of one colour "
+            f"of a {side}x{side} grid; use a larger grid (a bipartite grid needs side {_min_side(count)} or more), "
+            "or fewer image pixels, grey levels or label copies"
         )
     if seed < 0:
         raise PassError(f"placement seed must be a non-negative integer, got {seed}")
@@ -96,13 +115,13 @@ def _min_side(count: int) -> int:
 @register_pass
 @dataclass(frozen=True)
 class PlacementPass(CompilerPass):
-    """Mark the grid nodes that hold visible spins; all of them lie on checkerboard colour 0.
+    """Mark the grid nodes that hold visible spins: cells of checkerboard colour 0, no two adjacent.
 
     Options:
         strategy: `random`, `raster` or `spread`; None takes `spec.graph.place`.
         seed: seed of the `random` strategy; None takes `spec.graph.place_seed`.
 
-    Reads: grid nodes; `spec.data`, `spec.labels`, `spec.graph.place`, `spec.graph.place_seed`.
+    Reads: grid nodes, base edges; `spec.data`, `spec.labels`, `spec.graph.place`, `spec.graph.place_seed`.
     Writes: on visible nodes `role` ("image" or "label"), `visible`, and `pixel`/`level` or
     `label_class`/`label_copy`; graph attributes `placement` and `placement_seed`.
     """
@@ -117,7 +136,8 @@ class PlacementPass(CompilerPass):
         """Place the visible spins and write their attributes onto the grid nodes."""
         strategy = self.strategy or ir.spec.graph.place
         seed = ir.spec.graph.place_seed if self.seed is None else self.seed
-        nodes = place_visible(ir.side, ir.spec.visible_spins, strategy, seed)
+        edges = [(i, j) for i, j, kind in ir.graph.edges(data="kind") if kind == "base"]
+        nodes = place_visible(ir.side, ir.spec.visible_spins, strategy, seed, np.asarray(edges).reshape(-1, 2))
         layout = visible_layout(ir.spec)
 
         attributes = {}
