@@ -91,7 +91,7 @@ def _validate_user_file(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]
             missing = [key for key in ARRAY_KEYS if key not in archive.files]
             if missing:
                 raise DataError(
-                    f"{path} lacks {', '.join(missing)}; a dataset file needs the arrays "
+                    f"{path} is missing {', '.join(missing)}; a dataset file needs the arrays "
                     f"{', '.join(ARRAY_KEYS)}"
                 )
             images = archive[f"{split}_images"]
