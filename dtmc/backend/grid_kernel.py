@@ -191,7 +191,7 @@ class GridKernel:
         for direction in range(len(self.offsets)):
             neighbours = self._neighbours(extended, colour, direction)
             if neighbours is not None:
-                field = field + slot_weights[colour][direction] * neighbours
+                field = field + slot_weights[colour][direction] * neighbours.astype(jnp.float32)
 
         new = draw_spins(field, beta, bits(field.shape))
         new = jnp.where(self.free[colour], new, state[colour])
