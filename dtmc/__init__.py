@@ -14,7 +14,10 @@ from dtmc.errors import (
     Span,
     TargetError,
 )
+from dtmc.lang import load_model
 from dtmc.spec import ModelSpec
+from dtmc.compiler import compile_model
+from dtmc.program.artifact import Program, load_program, save_program
 
 __all__ = [
     "__version__",
@@ -22,11 +25,16 @@ __all__ = [
     "CheckpointError",
     "DataError",
     "Diagnostic",
+    "load_model",
     "DtmcError",
     "DtmcSyntaxError",
     "ModelSpec",
     "PassError",
+    "Program",
     "ProgramError",
     "Span",
     "TargetError",
+    "compile_model",
+    "load_program",
+    "save_program",
 ]
