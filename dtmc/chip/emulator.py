@@ -266,13 +266,19 @@ class ChipEmulator:
         visible = (2 * rng.integers(0, 2, (graph.n_visible, chains)) - 1).astype(np.int8)
         clamp = None
         if clamp_visible is not None:
+            visible = np.where(clamp_visible != 0, clamp_visible, visible).astype(np.int8)
             clamp = np.zeros((graph.n_grid, chains), dtype=np.int8)
             clamp[graph.visible_node] = clamp_visible
 
         betas = np.linspace(beta_start, beta_end, sweeps)
         outputs = []
         for step in reversed(range(params.n_steps)):
-            state, _ = self.run_step(step, visible, sweeps=sweeps, seed=rng, beta_ratio=betas / params.beta[step], clamp=clamp)
+            # Output cells start at the input, the forward channel's most likely value; hidden cells at coin flips.
+            init = (2 * rng.integers(0, 2, (graph.n_grid, chains)) - 1).astype(np.int8)
+            init[graph.visible_node] = visible
+            state, _ = self.run_step(
+                step, visible, sweeps=sweeps, seed=rng, beta_ratio=betas / params.beta[step], init=init, clamp=clamp
+            )
             visible = state[graph.visible_node]
             outputs.append(visible)
         logger.info("generated %d samples through %d steps, %d sweeps each", chains, params.n_steps, sweeps)

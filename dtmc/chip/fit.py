@@ -60,6 +60,17 @@ def _match_edges(graph: GraphArrays, target: ChipTarget, transposed: bool) -> tu
 
     matches = np.all(delta[:, None, :] == _chip_offsets(target)[None, :, :], axis=2)
     slot = np.where(matches.any(axis=1), matches.argmax(axis=1), -1)
+
+    # On a small torus two directions can reach the same neighbour, giving parallel edges that
+    # would share a register; move each later one to the next direction with the same offset.
+    used: set[tuple[int, int]] = set()
+    for edge in np.flatnonzero(matches.sum(axis=1) > 1):
+        source = int(graph.edges[edge, 0])
+        for direction in np.flatnonzero(matches[edge]):
+            if (source, int(direction)) not in used:
+                slot[edge] = direction
+                used.add((source, int(direction)))
+                break
     return slot, delta
 
 
@@ -70,7 +81,7 @@ def _check_size(graph: GraphArrays, target: ChipTarget) -> None:
             f"use a model grid of side at most {target.side} or a larger chip"
         )
     if graph.torus and not (target.torus and target.side == graph.side):
-        chip_kind = f"a {'torus' if target.torus else 'open'} grid of side {target.side}"
+        chip_kind = f"{'a torus' if target.torus else 'an open'} grid of side {target.side}"
         raise TargetError(
             f"torus model grid of side {graph.side} needs a torus chip of the same side, but chip "
             f"'{target.name}' is {chip_kind}; make the model grid open ('grid {graph.side}' without 'torus') "

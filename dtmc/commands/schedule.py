@@ -1,0 +1,99 @@
+"""`dtmc schedule`: place a program on a chip target and emit its chip program as JSON or text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from dtmc.errors import DtmcError
+
+__all__ = ["register", "run_schedule", "load_program_or_model"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `schedule` subcommand to the command-line parser."""
+    parser = subparsers.add_parser(
+        "schedule",
+        help="emit the chip program (cell map, registers, phases, readout) for a chip target",
+        description=(
+            "Place a compiled program on a chip target, quantise its parameters to the chip's "
+            "register formats and write the chip program: cell map, coupling and bias registers "
+            "per cell, phase sequence per step, readout and estimated cost."
+        ),
+    )
+    parser.add_argument("program", metavar="PROGRAM", help="compiled program (.dtmp) or model file (.dtm)")
+    parser.add_argument("--target", metavar="T", required=True, help="chip target name (e.g. chip70_g12) or path to a target YAML file")
+    parser.add_argument("--format", choices=("json", "text"), default="text", help="output format (default: text)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="file to write (default: standard output)")
+    parser.add_argument("--checkpoint", metavar="CKPT", help="checkpoint of trained parameters (default: the program's initial parameters)")
+    parser.add_argument("--exact", action="store_true", help="keep exact float registers instead of quantising")
+    parser.add_argument("--offset", metavar="X,Y", help="chip cell of model cell (0, 0) (default: first offset clear of dead cells)")
+    parser.set_defaults(func=run_schedule)
+
+
+def load_program_or_model(path: str):
+    """Load a `.dtmp` program, or compile a `.dtm` model file in memory.
+
+    Raises:
+        DtmcError: for a missing, invalid or corrupted file.
+    """
+    if Path(path).suffix == ".dtm":
+        from dtmc.compiler import compile_model
+        from dtmc.lang import load_model
+
+        return compile_model(load_model(Path(path), []))
+
+    from dtmc.program.artifact import load_program
+
+    return load_program(path)
+
+
+def _parse_offset(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        x, y = (int(part) for part in text.split(","))
+    except ValueError:
+        raise DtmcError(f"--offset '{text}' is invalid; write two integers separated by a comma, such as 3,5") from None
+    return x, y
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    """Build and write the chip program; return the exit status."""
+    from dtmc.chip.build import build_for_chip, load_chip_target
+    from dtmc.chip.schedule import chip_program, format_chip_program
+
+    program = load_program_or_model(args.program)
+    target = load_chip_target(args.target)
+    weights = biases = None
+    if args.checkpoint:
+        from dtmc.train.checkpoint import read_checkpoint
+
+        _, arrays = read_checkpoint(args.checkpoint)
+        weights, biases = arrays["weights"], arrays["biases"]
+
+    build = build_for_chip(program, target, weights=weights, biases=biases, quantised=not args.exact, offset=_parse_offset(args.offset))
+    document = chip_program(build)
+    text = json.dumps(document, indent=1) + "\n" if args.format == "json" else format_chip_program(document)
+
+    if args.output:
+        _write_atomic(Path(args.output), text)
+        print(f"wrote {args.output}: chip program for '{build.name}' on {target.name} ({args.format})")
+    else:
+        print(text, end="")
+    return 0
