@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from dtmc.spec import ModelSpec
 
 __all__ = [
     "PASS_REGISTRY",
+    "TARGET_PASS_MODULES",
     "register_pass",
     "pass_from_name",
     "register_target_passes",
@@ -22,6 +24,11 @@ PASS_REGISTRY: dict[str, type[CompilerPass]] = {}
 # Functions (spec, target name) -> passes to append for that target; each returns [] for targets
 # it does not handle.
 _TARGET_PASS_FACTORIES: list[Callable[[ModelSpec, str], Sequence[CompilerPass]]] = []
+
+# Modules that call `register_target_passes` when imported; `target_passes` imports them first so
+# that compiling for a target works without the caller importing its backend. A module missing
+# from an installation is skipped.
+TARGET_PASS_MODULES: list[str] = ["dtmc.chip.passes"]
 
 
 def register_pass(cls: type[CompilerPass]) -> type[CompilerPass]:
@@ -63,6 +70,12 @@ def register_target_passes(factory: Callable[[ModelSpec, str], Sequence[Compiler
 
 def target_passes(spec: ModelSpec, target: str) -> list[CompilerPass]:
     """Collect the extra passes that the registered target factories return for `target`."""
+    for module in TARGET_PASS_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
     passes: list[CompilerPass] = []
     for factory in _TARGET_PASS_FACTORIES:
         passes.extend(factory(spec, target))

@@ -174,11 +174,20 @@ def save_program(program: Program, path: str | os.PathLike) -> Path:
                     archive.writestr(info, data, compresslevel=6)
             stream.flush()
             os.fsync(stream.fileno())
+        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _current_umask() -> int:
+    """Return the process umask (reading it requires setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _corrupt(path: Path, detail: str) -> ProgramError:

@@ -12,8 +12,9 @@ import numpy as np
 
 from dtmc.errors import DtmcError
 from dtmc.ir.model import ModelIR, step_graph
+from dtmc.program.arrays import rule_offsets
 
-__all__ = ["EXPORT_FORMATS", "export_step", "to_graphml", "to_dot", "to_svg"]
+__all__ = ["EXPORT_FORMATS", "draw_grid", "export_step", "to_graphml", "to_dot", "to_svg"]
 
 EXPORT_FORMATS = ("graphml", "dot", "svg")
 
@@ -62,9 +63,11 @@ def _dot_id(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name) or "model"
 
 
-def to_svg(ir: ModelIR, step: int) -> str:
-    """Draw the grid of step `step` as SVG: one square per cell coloured by role and block colour,
-    with the wiring of one central cell drawn so the pattern's rules are visible.
+def draw_grid(ir: ModelIR, step: int):
+    """Draw the grid of step `step` on a new matplotlib figure and return the figure.
+
+    Each cell is a square coloured by role (image, label) or, for hidden cells, by block colour;
+    the wiring of the centre cell is drawn in red so the pattern's rules are visible.
     """
     import matplotlib
 
@@ -85,13 +88,10 @@ def to_svg(ir: ModelIR, step: int) -> str:
     xs, ys = np.divmod(np.arange(ir.n_grid), side)
     axes.scatter(ys, xs, c=[fills[x, y] for x, y in zip(xs, ys)], marker="s", s=(260.0 / side) ** 2, linewidths=0)
 
-    # The wiring of the centre cell shows every rule offset at once.
-    centre = (side // 2) * side + side // 2
-    cx, cy = divmod(centre, side)
-    for neighbour in graph.adj[centre]:
-        if neighbour < ir.n_grid:
-            nx_, ny = graph.nodes[neighbour]["cell"]
-            axes.plot([cy, ny], [cx, nx_], color="#d62728", linewidth=0.8)
+    # The centre cell's rule offsets, drawn unwrapped, show the wiring pattern at once.
+    cx, cy = side // 2, side // 2
+    for dx, dy in rule_offsets(ir.spec.graph.rules):
+        axes.plot([cy, cy + dy], [cx, cx + dx], color="#d62728", linewidth=0.8)
     axes.scatter([cy], [cx], color="#d62728", marker="s", s=(260.0 / side) ** 2)
 
     handles = [Patch(color=_ROLE_FILL["image"], label="image"), Patch(color=_ROLE_FILL["label"], label="label")]
@@ -100,13 +100,22 @@ def to_svg(ir: ModelIR, step: int) -> str:
     handles.append(Patch(color="#d62728", label="wiring of one cell"))
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     layout = "torus" if ir.spec.graph.torus else "open"
-    axes.set_title(f"{ir.spec.name}: step {step}, {side}x{side} {layout} grid, {graph.number_of_edges()} edges")
+    n_base = sum(1 for *_, kind in graph.edges(data="kind") if kind == "base")
+    axes.set_title(f"{ir.spec.name}: step {step}, {side}x{side} {layout} grid, {n_base} base edges")
     axes.set_xlim(-1, side)
     axes.set_ylim(side, -1)
     axes.set_aspect("equal")
     axes.set_xlabel("y")
     axes.set_ylabel("x")
+    return figure
 
+
+def to_svg(ir: ModelIR, step: int) -> str:
+    """Return `draw_grid`'s picture of step `step` as SVG text, without a date, so it is reproducible."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    figure = draw_grid(ir, step)
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "dtmc", "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
