@@ -113,7 +113,7 @@ def _check_graph(context: CheckContext) -> tuple[tuple[int, int], ...] | None:
         pattern = context.get("graph.pattern")
         rules = PATTERNS[pattern]
         spans = [None] * len(rules)
-        source = f"pattern {pattern} has rule"
+        source = f"pattern {pattern}'s rule"
 
     valid = True
     seen: dict[frozenset[tuple[int, int]], tuple[int, int]] = {}

@@ -97,7 +97,7 @@ def syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnosti
     """
     keywords = keyword_texts()
     if isinstance(error, UnexpectedCharacters):
-        return _unexpected_character(error, keywords, path)
+        return _unexpected_character(error, path)
     if isinstance(error, UnexpectedToken):
         return _unexpected_token(error, text, keywords, path)
     line, column = max(error.line, 1), max(error.column, 1)
@@ -146,7 +146,7 @@ def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str
     return Diagnostic(f"unexpected {shown}{_after(error.token_history)}; expected {wanted}", span, path=path)
 
 
-def _unexpected_character(error: UnexpectedCharacters, keywords: dict[str, str], path: str) -> Diagnostic:
+def _unexpected_character(error: UnexpectedCharacters, path: str) -> Diagnostic:
     span = Span(error.line, error.column, error.line, error.column + 1)
     if error.char == '"':
         return Diagnostic(
@@ -155,11 +155,11 @@ def _unexpected_character(error: UnexpectedCharacters, keywords: dict[str, str],
             hint='a quoted string must end with " on the same line',
             path=path,
         )
-    expected = _expected_terminals(set(error.allowed or ()), keywords)
-    wanted = describe_expected(expected) if expected else "a keyword or value"
     return Diagnostic(
-        f"unexpected character '{error.char}'{_after(error.token_history)}; expected {wanted}",
+        f"unexpected character '{error.char}'{_after(error.token_history)}",
         span,
+        hint="settings are keywords such as 'epochs'; values are numbers, names, \"quoted strings\", "
+             "ranges 0..9, lists [a, b] or pairs (a, b); '#' starts a comment",
         path=path,
     )
 

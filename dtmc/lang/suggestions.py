@@ -103,4 +103,6 @@ def describe_expected(terminals: dict[str, str | None]) -> str:
 
     if len(words) == 1:
         return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
+    # A comma keeps "a setting or section keyword, or '}'" readable.
+    joiner = ", or " if any(" or " in word for word in words) else " or "
+    return ", ".join(words[:-1]) + joiner + words[-1]
