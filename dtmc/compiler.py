@@ -85,17 +85,19 @@ def compile_ir(
 ) -> ModelIR:
     """Run the pass pipeline on `spec` and return the final IR; `compile_model` explains the arguments."""
     target = target or spec.target
-    wanted = _check_print_after(print_after)
+    selected: set[str] = set()
     emit = report or logger.info
 
     def after_pass(compiler_pass: CompilerPass, ir: ModelIR, record: PassRecord) -> None:
-        if ALL_PASSES in wanted or compiler_pass.name in wanted:
+        if ALL_PASSES in selected or compiler_pass.name in selected:
             emit(summarize_ir(ir, compiler_pass.name))
         if timings:
             emit(f"pass {record.name:<12} run {record.run_seconds * 1e3:8.1f} ms  verify {record.verify_seconds * 1e3:8.1f} ms")
 
     ir = ModelIR(spec, target=target)
     pipeline = build_pipeline(spec, target=target, extra_passes=extra_passes, callback=after_pass)
+    # Checked after the pipeline is built, because building it imports the target pass modules.
+    selected.update(_check_print_after(print_after))
     records = pipeline.apply(ir)
     if timings:
         emit(f"total        {sum(r.run_seconds + r.verify_seconds for r in records) * 1e3:8.1f} ms")

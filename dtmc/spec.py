@@ -227,7 +227,7 @@ def spec_from_dict(data: dict[str, Any], cls: type = ModelSpec) -> Any:
         An instance of `cls`.
 
     Raises:
-        ValueError: if `data` is not a dict or holds a key that `cls` has no field for.
+        ValueError: if `data` is not a dict or contains a key that `cls` has no field for.
     """
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__} must be a mapping, got {type(data).__name__}")

@@ -43,7 +43,7 @@ def summarize_ir(ir: ModelIR, after: str) -> str:
     kinds = Counter(kind for _, _, kind in graph.edges(data="kind"))
     lines.append(f"edges: {graph.number_of_edges()} (base {kinds['base']}, coupling {kinds['coupling']})")
 
-    # Couplings are equal within a role, so one image and one label value per step say it all.
+    # Couplings are equal within a role, so one image and one label value per step cover every edge.
     weights = {"image": None, "label": None}
     for i, j, data in graph.edges(data=True):
         if data["kind"] == "coupling":

@@ -61,8 +61,9 @@ class ColouringPass(CompilerPass):
     """Give every grid node a block colour so that no base edge joins two nodes of one colour.
 
     Options:
-        method: `auto` uses the checkerboard when it is proper and a greedy colouring otherwise
-            (with a `ColouringWarning` naming the colour count); `checkerboard` and `greedy` force one.
+        method: `auto` uses the checkerboard when it is proper and a greedy colouring otherwise,
+            with a `ColouringWarning` that names the colour count. `checkerboard` and `greedy`
+            force one method.
 
     Reads: base edges, grid node ids, `visible`.
     Writes: `colour` on every node (input nodes get `INPUT_COLOUR`); graph attributes
@@ -121,8 +122,8 @@ class ColouringPass(CompilerPass):
         if ir.graph.graph["colouring"] == "checkerboard" and visible_colours - {0}:
             raise PassError(f"colouring: visible nodes lie on colours {sorted(visible_colours)}, expected only 0")
         if len(visible_colours) > 1:
-            # NOTE: on a non-bipartite grid adjacent visible nodes cannot share a colour, so their
-            # updates need more than one phase; chip targets that expect one visible colour reject this.
+            # NOTE: the placement pass keeps visible nodes pairwise non-adjacent, so this only happens
+            # when a custom placement puts two visible nodes next to each other.
             warnings.warn(
                 f"visible nodes lie on {len(visible_colours)} colours {sorted(visible_colours)}",
                 ColouringWarning,

@@ -20,7 +20,7 @@ ALL_PASSES = "all"
 
 @dataclass(frozen=True)
 class PassRecord:
-    """What the pipeline measured for one pass: wall-clock seconds of `run` and of `verify`."""
+    """Timing of one pass: wall-clock seconds of its `run` and of its `verify`."""
 
     name: str
     run_seconds: float

@@ -35,7 +35,7 @@ def register_pass(cls: type[CompilerPass]) -> type[CompilerPass]:
     """Add a pass class to `PASS_REGISTRY` under its `name`; usable as a class decorator.
 
     Raises:
-        ValueError: if the class has no name or another class already holds that name.
+        ValueError: if the class has no name or another class already uses that name.
     """
     if not cls.name:
         raise ValueError(f"pass class {cls.__name__} has an empty `name`")

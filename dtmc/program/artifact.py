@@ -151,7 +151,7 @@ def save_program(program: Program, path: str | os.PathLike) -> Path:
         `path`. The manifest written carries a freshly computed `content_hash`.
 
     Raises:
-        ProgramError: if the folder cannot be written.
+        ProgramError: if the folder or the file cannot be written.
     """
     path = Path(path)
     arrays = [(name + ".npy", _npy_bytes(array)) for name, array in _array_entries(program)]
@@ -177,6 +177,9 @@ def save_program(program: Program, path: str | os.PathLike) -> Path:
         # mkstemp creates the file private (0600); give it the permissions a plain open() would.
         os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise ProgramError(f"cannot write program {path}: {error}; choose a writable output path") from error
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -66,8 +66,8 @@ def _dot_id(name: str) -> str:
 def draw_grid(ir: ModelIR, step: int):
     """Draw the grid of step `step` on a new matplotlib figure and return the figure.
 
-    Each cell is a square coloured by role (image, label) or, for hidden cells, by block colour;
-    the wiring of the centre cell is drawn in red so the pattern's rules are visible.
+    Each cell is a square coloured by role (image, label) or, for hidden cells, by block colour.
+    The wiring of the centre cell is drawn in red, so the pattern's rules are visible.
     """
     import matplotlib
 

@@ -156,3 +156,10 @@ def test_save_leaves_no_temporary_files(saved):
     _, path = saved
 
     assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.dtmp"]
+
+
+def test_save_into_file_path_rejected(saved, tmp_path):
+    program, path = saved
+
+    with pytest.raises(ProgramError, match="cannot write program .*choose a writable output path"):
+        save_program(program, path / "inside.dtmp")

@@ -113,7 +113,8 @@ def test_schedule_phase_masks(make_spec, phase, free_roles):
     role = program.graph.role
     free = program.schedule[phase]
 
-    assert free.dtype == bool and free.shape == (program.n_nodes,)
+    assert free.dtype == bool
+    assert free.shape == (program.n_nodes,)
     assert np.array_equal(free, np.isin(role, list(free_roles)))
     assert not free[role == ROLE_INPUT].any()
 

@@ -27,7 +27,8 @@ def test_graphml_round_trip(tiny_ir):
     assert graph.number_of_edges() == tiny_ir.graph.number_of_edges()
     coupling = [d["weight"] for *_, d in graph.edges(data=True) if d["kind"] == "coupling"]
     assert len(coupling) == tiny_ir.arrays.n_visible
-    assert graph.nodes["0"]["x"] == 0 and graph.nodes["0"]["y"] == 0
+    assert graph.nodes["0"]["x"] == 0
+    assert graph.nodes["0"]["y"] == 0
 
 
 def test_dot_lists_nodes_and_edges(tiny_ir):
@@ -107,3 +108,16 @@ def test_cli_compile_bad_step_is_user_error(fake_front_end, tmp_path, capsys):
 
     assert status == 2
     assert "--step 5 is out of range" in capsys.readouterr().err
+
+
+def test_cli_compile_shipped_example(tmp_path, capsys):
+    """The real front end and compiler together, on the quick MNIST example."""
+    from dtmc.resources import examples_dir
+
+    output = tmp_path / "quick.dtmp"
+
+    status = main(["compile", str(examples_dir() / "quick_mnist.dtm"), "-o", str(output)])
+
+    assert status == 0
+    assert load_program(output).spec.name == "quick_mnist"
+    assert f"wrote {output}" in capsys.readouterr().out
