@@ -259,6 +259,7 @@ def _networkx_edges(graph: GraphSpec) -> int:
 
 @pytest.mark.parametrize("side,torus,pattern", [
     (12, True, "G8"), (13, False, "G8"), (22, True, "G12"), (21, False, "G12"), (2, True, "G8"), (8, True, "G8"),
+    (4, True, "G8"), (5, False, "G12"), (20, True, "G12"), (18, True, "G12"), (24, True, "G20"), (30, False, "G20"),
 ])
 def test_base_edge_count_matches_networkx(side: int, torus: bool, pattern: str):
     graph = GraphSpec(side=side, torus=torus, pattern=pattern, rules=PATTERNS[pattern])
