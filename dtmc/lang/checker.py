@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +18,6 @@ from dtmc.lang.values import Value
 from dtmc.spec import PATTERNS, ModelSpec
 
 __all__ = ["check_model", "load_model", "CheckContext"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -41,11 +38,11 @@ class CheckContext:
         return _default(path)
 
     def ok(self, *paths: str) -> bool:
-        """Whether none of `paths` failed validation, so checks that combine them are meaningful."""
+        """Return whether none of `paths` failed validation, so checks that combine them can run."""
         return not any(path in self.failed for path in paths)
 
     def is_set(self, path: str) -> bool:
-        """Whether the file or an override set `path`."""
+        """Return whether the file or an override set `path`."""
         return path in self.settings
 
     def report(self, message: str, *anchors: str, hint: str | None = None, span: Span | None = None,
@@ -190,7 +187,7 @@ def load_model(path: str | Path, overrides: Sequence[str] = ()) -> ModelSpec:
     Raises:
         DtmcError: if the file cannot be read.
         DtmcSyntaxError: if the grammar rejects the file.
-        CheckError: if any setting is invalid; `err.diagnostics` holds every error and warning.
+        CheckError: if any setting is invalid; `err.diagnostics` contains every error and warning.
     """
     try:
         text = Path(path).read_text(encoding="utf-8")

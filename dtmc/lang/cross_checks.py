@@ -20,8 +20,8 @@ _DATASET_CLASSES = 10
 # published models, so it earns a warning.
 _VISIBLE_FRACTION_LOW, _VISIBLE_FRACTION_HIGH = 0.10, 0.45
 
-# Generation starts from fair coins; a last step trained on inputs much less noisy than that
-# denoises inputs it never saw.
+# Generation starts from fair coins, so a last step trained on much less noisy inputs is asked to
+# denoise inputs it never saw.
 _MIN_FINAL_FLIP = 0.45
 
 
@@ -118,17 +118,17 @@ def _check_graph(context: CheckContext) -> tuple[tuple[int, int], ...] | None:
     valid = True
     seen: dict[frozenset[tuple[int, int]], tuple[int, int]] = {}
     for (a, b), span in zip(rules, spans):
-        what = f"{source} ({a}, {b})" if source else f"rule ({a}, {b})"
+        rule_text = f"{source} ({a}, {b})" if source else f"rule ({a}, {b})"
         anchors = ("graph.rules",) if source is None else ("graph.pattern", "graph.side")
         if (a + b) % 2 == 0:
             valid = False
-            context.report(f"{what} joins cells of the same colour: a + b must be odd", *anchors, span=span,
+            context.report(f"{rule_text} joins cells of the same colour: a + b must be odd", *anchors, span=span,
                            section="graph", hint="an odd a + b keeps the grid two-colourable")
             continue
         reach = max(abs(a), abs(b))
         if reach >= side:
             valid = False
-            context.report(f"{what} reaches {reach} cells but the grid side is {side}", *anchors, span=span,
+            context.report(f"{rule_text} reaches {reach} cells but the grid side is {side}", *anchors, span=span,
                            section="graph", hint=f"use a grid side above {reach} or a shorter rule")
             continue
         # The four rotations of a rule give the same edges, so rotated rules are duplicates.
@@ -136,7 +136,7 @@ def _check_graph(context: CheckContext) -> tuple[tuple[int, int], ...] | None:
         if rotations in seen:
             valid = False
             first = seen[rotations]
-            context.report(f"{what} duplicates rule ({first[0]}, {first[1]}): they make the same edges",
+            context.report(f"{rule_text} duplicates rule ({first[0]}, {first[1]}): they make the same edges",
                            *anchors, span=span, section="graph", hint="remove one of them")
             continue
         seen[rotations] = (a, b)

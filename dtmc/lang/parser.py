@@ -119,12 +119,12 @@ def _after(history: list[Token] | None) -> str:
 def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str], path: str) -> Diagnostic:
     token = error.token
     expected = _expected_terminals(set(error.expected), keywords)
-    wanted = describe_expected(expected)
+    expected_text = describe_expected(expected)
 
     if token.type == "$END":
         line, column = _end_position(text)
         return Diagnostic(
-            f"unexpected end of file; expected {wanted}",
+            f"unexpected end of file; expected {expected_text}",
             Span(line, column),
             hint="every 'model NAME {' needs a closing '}'" if "RBRACE" in expected else None,
             path=path,
@@ -140,10 +140,11 @@ def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str
             return Diagnostic(f"unknown keyword '{token}'; did you mean '{match}'?", span, path=path)
         anywhere = closest(str(token), [text_ for text_ in keywords.values() if text_.isidentifier()])
         hint = f"'{anywhere}' is a keyword, but it cannot appear here" if anywhere else None
-        return Diagnostic(f"unknown keyword '{token}'; expected {wanted}", span, hint=hint, path=path)
+        return Diagnostic(f"unknown keyword '{token}'; expected {expected_text}", span, hint=hint, path=path)
 
-    shown = f"'{token}'" if str(token) else token.type
-    return Diagnostic(f"unexpected {shown}{_after(error.token_history)}; expected {wanted}", span, path=path)
+    token_text = f"'{token}'" if str(token) else token.type
+    return Diagnostic(f"unexpected {token_text}{_after(error.token_history)}; expected {expected_text}", span,
+                      path=path)
 
 
 def _unexpected_character(error: UnexpectedCharacters, path: str) -> Diagnostic:

@@ -12,7 +12,8 @@ from dtmc.lang.values import Value, span_of_token, value_from_tree
 
 __all__ = ["Setting", "ParsedModel", "collect_settings", "SECTIONS"]
 
-# Section keywords in the order the language documents them; "model" holds what precedes them.
+# Section keywords in the order the language documents them. The pseudo-section "model" contains
+# the settings written before the first section keyword.
 SECTIONS = ("data", "labels", "graph", "diffuse", "train", "generate", "target")
 
 # Sections each setting keyword may appear in.
@@ -53,10 +54,6 @@ _OPTIONS = {
     "threshold", "levels", "code", "boundary", "every", "over_sweeps", "alpha", "over_epochs",
     "floor", "penalty_start", "image_rate", "label_rate",
 }
-
-# Values of `labels` that configure generation rather than open the labels section.
-_GENERATE_LABEL_MODES = ("free", "clamped")
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -139,6 +136,7 @@ class _Collector:
         keyword = _KEYWORDS.get(kind, kind)
         span = _keyword_span(node, keyword)
 
+        # Inside generate, `labels free` sets the label mode, but `labels one_hot` still opens a section.
         if kind == "labels" and self.section == "generate":
             value = _values(node)[0]
             if not (value.kind == "word" and value.data in ("one_hot", "none")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["closest", "did_you_mean", "describe_terminal", "describe_expected"]
+__all__ = ["closest", "did_you_mean", "describe_expected"]
 
 # Grammar terminals that are not keywords, named as a reader of an error message would name them.
 _TERMINAL_WORDS = {
@@ -60,23 +60,6 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match}'?" if match else ""
 
 
-def describe_terminal(name: str, keyword: str | None) -> str:
-    """Name one expected terminal in words: a keyword in quotes, or a phrase such as "an integer".
-
-    Args:
-        name: the lark terminal name (`INT`, `EPOCHS`, ...).
-        keyword: the literal text of a keyword terminal, or None for patterns.
-
-    Returns:
-        The description.
-    """
-    if name in _TERMINAL_WORDS:
-        return _TERMINAL_WORDS[name]
-    if keyword is not None:
-        return f"'{keyword}'"
-    return name.lower()
-
-
 def describe_expected(terminals: dict[str, str | None]) -> str:
     """Describe a set of expected terminals as plain words, summarising long keyword lists.
 
@@ -90,7 +73,7 @@ def describe_expected(terminals: dict[str, str | None]) -> str:
     others = sorted({_TERMINAL_WORDS.get(name, name.lower()) for name, text in terminals.items()
                      if text is None or name in _TERMINAL_WORDS})
 
-    # Value positions accept every kind of literal; one phrase reads better than the list.
+    # Value positions accept every kind of literal, so one phrase reads better than the list.
     if {"an integer", "a number", "a name"} <= set(others):
         others = [word for word in others if word not in ("an integer", "a number", "a name", 'a quoted string ("...")',
                                                          "'['", "'('")]

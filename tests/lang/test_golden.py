@@ -1,4 +1,4 @@
-"""Golden diagnostics: each file in bad/ breaks one rule; its .expected file holds the exact output.
+"""Golden diagnostics: each file in bad/ breaks one rule; its .expected file contains the exact output.
 
 Set DTMC_UPDATE_GOLDEN=1 to rewrite the .expected files after an intended change, then review
 the diff.
