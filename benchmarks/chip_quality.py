@@ -9,7 +9,7 @@ For every bit width the weight and bias registers of the target get that many bi
 Each row generates `per_class` class-clamped samples per class from the same seed and reports the
 feature classifier's accuracy on them and dtmc's feature FID. The feature FID comes from dtmc's own
 small classifier, not from Inception, so its values are not comparable with published Inception
-FIDs; both sides of each FID use the same number of images.
+FIDs. Both sides of each FID use the same number of images.
 
 A torus model fits only a torus chip of its own side, so when the target is larger the script uses
 a chip of the model's side with the target's wiring, formats, random source and energy constants.

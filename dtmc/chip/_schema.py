@@ -89,7 +89,7 @@ def check_document(root: yaml.Node, path: str) -> tuple[dict[str, tuple[Any, Spa
 
     Returns:
         `values`, mapping every schema key to `(value, span)` with defaults filled in (span None
-        for a default), and the diagnostics found; `values` is only complete when there are none.
+        for a default), and the diagnostics found. `values` is only complete without diagnostics.
     """
     diagnostics: list[Diagnostic] = []
     values: dict[str, tuple[Any, Span | None]] = {}

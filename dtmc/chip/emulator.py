@@ -169,9 +169,9 @@ class ChipEmulator:
         if clamp is not None:
             if clamp.shape != state.shape:
                 raise TargetError(f"clamp has shape {clamp.shape}, expected {state.shape}")
-            held = clamp != 0
-            state[held] = clamp[held]
-            free &= ~held.any(axis=1)
+            clamped = clamp != 0
+            state[clamped] = clamp[clamped]
+            free &= ~clamped.any(axis=1)
         state[self.dead] = -1
         update_nodes = [nodes[free[nodes]] for nodes in self.colour_nodes]
 

@@ -14,7 +14,7 @@ __all__ = ["CostCounter", "estimate_cost", "step_cycles"]
 class CostCounter:
     """Running totals of the operations a chip performs.
 
-    The chip holds one chain at a time, so chains run one after another; a batch is processed
+    The chip runs one chain at a time, so chains run one after another. A batch is processed
     step by step, and each step's registers are written once per batch.
     """
 

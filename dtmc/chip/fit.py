@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
 class Placement:
-    """Where each model grid node sits on the chip and which chip coupling carries each edge.
+    """Placement of a model on a chip: the chip cell of each grid node and the coupling of each edge.
 
     Attributes:
         chip_side: side of the chip grid.
@@ -51,8 +51,8 @@ def _match_edges(graph: GraphArrays, target: ChipTarget, transposed: bool) -> tu
         cells = cells[:, ::-1]
     delta = cells[graph.edges[:, 1]] - cells[graph.edges[:, 0]]
 
-    # A torus model wraps its edges, so its offsets are only defined modulo the side, which equals
-    # the chip's side; an open model's edges never wrap, so the raw difference is the offset.
+    # A torus model wraps its edges, so its offsets are only defined modulo its side (the chip's).
+    # An open model's edges never wrap, so the raw difference is the offset.
     if graph.torus:
         delta = delta % graph.side
     if target.torus:
@@ -61,8 +61,8 @@ def _match_edges(graph: GraphArrays, target: ChipTarget, transposed: bool) -> tu
     matches = np.all(delta[:, None, :] == _chip_offsets(target)[None, :, :], axis=2)
     slot = np.where(matches.any(axis=1), matches.argmax(axis=1), -1)
 
-    # On a small torus two directions can reach the same neighbour, giving parallel edges that
-    # would share a register; move each later one to the next direction with the same offset.
+    # On a small torus two directions can reach the same neighbour, so parallel edges would share
+    # a register. Each later one moves to the next direction with the same offset.
     used: set[tuple[int, int]] = set()
     for edge in np.flatnonzero(matches.sum(axis=1) > 1):
         source = int(graph.edges[edge, 0])
@@ -137,10 +137,11 @@ def _free_offsets(graph: GraphArrays, target: ChipTarget) -> np.ndarray:
 def place(graph: GraphArrays, target: ChipTarget, offset: tuple[int, int] | None = None) -> Placement:
     """Embed a model's grid graph in a chip and choose where it sits.
 
-    A model fits when its grid is no larger than the chip's, a torus model meets a torus chip of
-    the same side, and every model edge joins two chip cells that the chip wires together (the
-    model's rules are the chip's or a subset, directly or mirrored). The first offset in raster
-    order whose square covers no dead cell is chosen, unless `offset` fixes it.
+    A model fits when its grid is no larger than the chip's and a torus model meets a torus chip
+    of the same side. Every model edge must also join two chip cells that the chip wires
+    together, which holds when the model's rules are the chip's or a subset, directly or
+    mirrored. The first offset in raster order whose square covers no dead cell is chosen,
+    unless `offset` fixes it.
 
     Args:
         graph: the model's dense graph.

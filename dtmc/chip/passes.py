@@ -70,7 +70,7 @@ class QuantisePass(CompilerPass):
     """Record the chip's register formats and how the fixed input couplings quantise.
 
     Trained weights only exist after `dtmc run`, so the weights are quantised again when the
-    program is scheduled or sampled on the chip; this pass reports what is known at compile time.
+    program is scheduled or sampled on the chip. This pass reports what is known at compile time.
 
     Reads: `ir.arrays.coupling`, the target file.
     Writes: `ir.facts["quantise"]` with the formats and per-step coupling statistics.

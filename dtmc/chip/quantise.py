@@ -1,6 +1,6 @@
 """Quantisation of a model's float parameters into a chip's signed fixed-point registers.
 
-Inverse temperature is folded into the stored values: a register holds beta * w, so the chip's
+Inverse temperature is folded into the stored values: a register stores beta * w, so the chip's
 cells compute P(s = +1) = sigmoid(2 h) from the local field h alone. Weights and the fixed input
 couplings share the weight format; biases have their own. The local field is summed as integers
 in one accumulator unit, the finer of the two LSBs, and each code is multiplied by its format's
@@ -27,7 +27,7 @@ __all__ = ["QuantStats", "ChipParams", "quantise"]
 
 @dataclass(frozen=True)
 class QuantStats:
-    """How one kind of register (weights, couplings or biases) of one step was quantised."""
+    """Quantisation statistics of one register kind (weights, couplings or biases) of one step."""
 
     step: int
     kind: str

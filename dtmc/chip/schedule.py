@@ -5,8 +5,8 @@ Schema `dtmc.chip-program`, version 1:
 * `target`, `model`, `placement`, `formats`: what runs where and how registers are encoded.
 * `cells`: the cell map, one entry per model grid node: node id, chip cell, role, colour, visible index.
 * `steps`: in generation order (last diffusion step first), each with beta, the value of one field
-  unit, the registers (`bias` and `input` codes, and `coupling[cell][direction]` codes in cell-map
-  order, 0 where a direction carries no model edge) and its phase sequence.
+  unit, its registers and its phase sequence. The registers are `bias` and `input` codes and
+  `coupling[cell][direction]` codes in cell-map order, 0 where a direction carries no model edge.
 * `readout`: the chip cells read out at the end of each step, in visible-spin order.
 * `cost`: the estimated operations, time and energy of one sample.
 

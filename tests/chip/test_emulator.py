@@ -114,8 +114,10 @@ def test_mismatch_seeded_and_shifts_law(tiny):
 
 
 def test_mismatch_exact_matches_shifted_law(tiny):
-    """In exact mode a cell with gain g and offset o samples sigmoid(2 (g h + o)); with one cell
-    mismatched and no edges, its marginal is that closed form."""
+    """In exact mode a cell with gain g and offset o samples sigmoid(2 (g h + o)).
+
+    Without couplings each cell is independent, so its mean spin is tanh(g b + o).
+    """
     graph, _, _, _ = tiny
     target = chip(rules=RULES, mismatch=Mismatch(True, "normal", 0.2, 0.3, seed=4))
     biases = np.full(graph.n_grid, 0.5)

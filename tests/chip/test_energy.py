@@ -74,7 +74,7 @@ def test_cycles_and_seconds():
 
 def test_register_writes_shared_by_batch(published):
     graph, target = published
-    one = estimate_cost(target, cells=graph.n_grid, visible=graph.n_visible, registers=_registers(graph), steps=STEPS, sweeps=SWEEPS, chains=1)
+    single = estimate_cost(target, cells=graph.n_grid, visible=graph.n_visible, registers=_registers(graph), steps=STEPS, sweeps=SWEEPS, chains=1)
     many = estimate_cost(target, cells=graph.n_grid, visible=graph.n_visible, registers=_registers(graph), steps=STEPS, sweeps=SWEEPS, chains=10)
-    assert many.weight_writes == one.weight_writes
-    assert many.cell_updates == 10 * one.cell_updates
+    assert many.weight_writes == single.weight_writes
+    assert many.cell_updates == 10 * single.cell_updates

@@ -54,18 +54,19 @@ def test_json_registers_decode_to_quantised_weights(program):
     document = json.loads(json.dumps(chip_program(build)))
     graph = program.graph
     offsets = rule_offsets(target.rules)
-    cells = {entry["node"]: tuple(entry["cell"]) for entry in document["cells"]}
+    node_at = {tuple(entry["cell"]): entry["node"] for entry in document["cells"]}
 
     for entry in document["steps"]:
         step = entry["step"]
-        coupling = np.array(entry["registers"]["coupling"])
-        for (i, j), code in zip(graph.edges.tolist(), build.params.weights[step].tolist()):
-            direction = [d for d in range(target.degree) if coupling[i, d] == code and code != 0]
-            if code == 0:
-                continue
-            x, y = cells[i]
-            reached = {((x + offsets[d][0]) % 70, (y + offsets[d][1]) % 70) for d in direction}
-            assert cells[j] in reached
+        wanted = {(i, j): code for (i, j), code in zip(graph.edges.tolist(), build.params.weights[step].tolist())}
+        decoded = {}
+        for entry_cell in document["cells"]:
+            x, y = entry_cell["cell"]
+            for direction, code in enumerate(entry["registers"]["coupling"][entry_cell["node"]]):
+                if code:
+                    neighbour = node_at[((x + offsets[direction][0]) % 70, (y + offsets[direction][1]) % 70)]
+                    decoded[(entry_cell["node"], neighbour)] = code
+        assert decoded == {edge: code for edge, code in wanted.items() if code}
         assert entry["registers"]["bias"] == build.params.biases[step].tolist()
         assert entry["registers"]["input"] == build.params.couplings[step].tolist()
 

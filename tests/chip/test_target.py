@@ -133,7 +133,7 @@ def test_missing_key_points_at_section(tmp_path):
     assert "missing key 'clock.hz' in section 'clock'" in message
 
 
-def test_bias_lsb_must_be_power_of_two_of_weight_lsb(tmp_path):
+def test_lsb_ratio_not_power_of_two(tmp_path):
     message = _error_text(tmp_path, GOOD.replace("  range: 4.0\nrandom", "  range: 3.0\nrandom"))
     assert "differ by a factor 0.75" not in message
     assert "not a power of two" in message
