@@ -24,7 +24,15 @@ from dtmc.program.arrays import GraphArrays
 from dtmc.train.penalty import PenaltyState
 from dtmc.train.state import TrainState
 
-__all__ = ["MAGIC", "graph_fingerprint", "save_checkpoint", "load_checkpoint", "read_checkpoint", "atomic_write"]
+__all__ = [
+    "MAGIC",
+    "atomic_write",
+    "graph_fingerprint",
+    "load_checkpoint",
+    "load_parameters",
+    "read_checkpoint",
+    "save_checkpoint",
+]
 
 MAGIC = b"DTMC-CHECKPOINT 1\n"
 
@@ -86,6 +94,7 @@ def save_checkpoint(path: str | os.PathLike[str], state: TrainState, graph: Grap
         "penalty_strength": np.asarray(state.penalty.strength),
         "penalty_last_autocorrelation": np.asarray(state.penalty.last_autocorrelation),
         "key": np.asarray(state.key),
+        "couplings": np.asarray(graph.coupling),
     }
     for i, leaf in enumerate(jax.tree_util.tree_leaves(state.opt_state)):
         arrays[f"opt_{i}"] = np.asarray(leaf)
@@ -187,3 +196,46 @@ def load_checkpoint(path: str | os.PathLike[str], graph: GraphArrays, opt_templa
         batch=int(header["batch"]),
         history=list(header["history"]),
     )
+
+
+def load_parameters(
+    path: str | os.PathLike[str], graph: GraphArrays, steps_from: dict[int, str | os.PathLike[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load the trained weights and biases of every step, optionally taking steps from other runs.
+
+    Steps train independently, so a step's parameters from any run with the same base graph and
+    the same input coupling for that step are a valid replacement.
+
+    Args:
+        path: checkpoint that supplies every step not named in `steps_from`.
+        graph: graph of the program that will use the parameters.
+        steps_from: 0-based step index to the checkpoint that supplies that step.
+
+    Returns:
+        `(weights float32[T, m], biases float32[T, n_grid])`.
+
+    Raises:
+        CheckpointError: if a checkpoint is corrupted, of another base graph, or its coupling of the
+            borrowed step differs.
+    """
+    header, arrays = read_checkpoint(path)
+    if header["graph_fingerprint"] != graph_fingerprint(graph):
+        raise CheckpointError(
+            f"checkpoint {path} was written for a different program (graph fingerprint "
+            f"{header['graph_fingerprint'][:12]} != {graph_fingerprint(graph)[:12]}); use the program.dtmp of its run"
+        )
+    weights, biases = arrays["weights"].copy(), arrays["biases"].copy()
+
+    for step, source in sorted((steps_from or {}).items()):
+        if not 0 <= step < graph.n_steps:
+            raise CheckpointError(f"step {step + 1} does not exist; the program has steps 1..{graph.n_steps}")
+        other_header, other = read_checkpoint(source)
+        if other_header.get("base_graph_fingerprint") != graph_fingerprint(graph, with_couplings=False):
+            raise CheckpointError(f"checkpoint {source} was trained on another base graph, so its step {step + 1} cannot be reused")
+        if other.get("couplings") is not None and not np.array_equal(other["couplings"][step], graph.coupling[step]):
+            raise CheckpointError(
+                f"step {step + 1} of checkpoint {source} was trained with other input couplings (another noise "
+                "schedule), so it does not denoise this program's step; pick a run with the same diffuse settings"
+            )
+        weights[step], biases[step] = other["weights"][step], other["biases"][step]
+    return weights, biases

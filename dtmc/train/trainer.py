@@ -93,9 +93,11 @@ class Trainer:
         self.optimiser = make_optimiser(train, self.batches_per_epoch)
         self._update = jax.jit(self._build_update())
 
+        # The probe runs twice the warmup, so its longest lag equals the warmup a training chain gets.
         probe_sweeps = max(2 * train.warmup, 8)
+        self.probe_record_every = max(1, probe_sweeps // 64)
         self._probe = make_autocorrelation_probe(
-            self.negative, self.graph.visible_node, sweeps=probe_sweeps, record_every=max(1, probe_sweeps // 64),
+            self.negative, self.graph.visible_node, sweeps=probe_sweeps, record_every=self.probe_record_every,
             seed=self.spec.seed, on_trace=self._count_probe_trace,
         )
 
