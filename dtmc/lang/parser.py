@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -13,7 +14,10 @@ from dtmc.lang.suggestions import closest, describe_expected
 from dtmc.lang.values import Value, value_from_tree
 from dtmc.resources import grammar_path
 
-__all__ = ["grammar", "parse_model", "parse_value", "keyword_texts"]
+__all__ = ["grammar", "parse_model", "parse_value", "keyword_texts", "item_keywords"]
+
+# Past this many syntax errors, later ones are mostly echoes of the first.
+_MAX_SYNTAX_ERRORS = 20
 
 
 @functools.cache
@@ -40,8 +44,19 @@ def keyword_texts() -> dict[str, str]:
     }
 
 
+@functools.cache
+def item_keywords() -> frozenset[str]:
+    """Return the terminal names that can start a setting or section, read from the parse table."""
+    interactive = grammar().parse_interactive("model m {", start="model")
+    interactive.exhaust_lexer()
+    return frozenset(interactive.accepts()) - {"RBRACE"}
+
+
 def parse_model(text: str, path: str = "<input>") -> Tree:
     """Parse the text of a model file into a lark tree with source positions.
+
+    After a syntax error the parser blanks out the broken setting and parses again, so one run
+    reports every syntax error that is independent of the others.
 
     Args:
         text: the model file's contents.
@@ -51,13 +66,29 @@ def parse_model(text: str, path: str = "<input>") -> Tree:
         The `model` tree.
 
     Raises:
-        DtmcSyntaxError: if the grammar rejects the text; it carries one diagnostic.
+        DtmcSyntaxError: if the grammar rejects the text; it carries one diagnostic per error.
     """
-    try:
-        return grammar().parse(text, start="model")
-    except UnexpectedInput as error:
-        diagnostic = syntax_diagnostic(error, text, path)
-        raise DtmcSyntaxError(diagnostic.message, [diagnostic], text) from None
+    diagnostics: list[Diagnostic] = []
+    current = text
+    last_position = -1
+    while True:
+        try:
+            tree = grammar().parse(current, start="model")
+        except UnexpectedInput as error:
+            diagnostics.append(syntax_diagnostic(error, text, path))
+            position = _error_position(error)
+            # Stop when blanking cannot move past this error, or after enough errors to act on.
+            if position is None or position <= last_position or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
+                break
+            blanked = _blank_broken_item(current, position, error)
+            if blanked is None:
+                break
+            current, last_position = blanked, position
+            continue
+        if not diagnostics:
+            return tree
+        break
+    raise DtmcSyntaxError(diagnostics[0].message, diagnostics, text)
 
 
 def parse_value(text: str, path: str) -> Value:
@@ -163,6 +194,60 @@ def _unexpected_character(error: UnexpectedCharacters, path: str) -> Diagnostic:
              "ranges 0..9, lists [a, b] or pairs (a, b); '#' starts a comment",
         path=path,
     )
+
+
+def _error_position(error: UnexpectedInput) -> int | None:
+    """Return the character offset of a syntax error, or None at the end of the text."""
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        return None
+    position = getattr(error, "pos_in_stream", None)
+    return position if isinstance(position, int) and position >= 0 else None
+
+
+def _blank_broken_item(text: str, position: int, error: UnexpectedInput) -> str | None:
+    """Replace the setting around a syntax error with spaces, keeping every other offset.
+
+    When the parser expected a new setting at the error, the blanked span starts at the error;
+    otherwise it starts at the keyword of the setting the error interrupted. It ends before the
+    next setting keyword or closing brace after the error.
+
+    Returns:
+        The new text, or None when nothing can be blanked.
+    """
+    starts = _item_starts(text)
+    expected = set(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
+    between_items = bool(expected & item_keywords())
+    if between_items:
+        low = position
+    else:
+        before = [start for start in starts if start < position]
+        low = before[-1] if before else position
+    after = [start for start in starts if start > position]
+    if position in starts and not between_items:
+        high = position
+    elif after:
+        high = after[0]
+    else:
+        return None
+    if high <= low:
+        return None
+    blank = "".join(char if char == "\n" else " " for char in text[low:high])
+    return text[:low] + blank + text[high:]
+
+
+# Comments, strings (closed or not), words and closing braces, for finding where settings start.
+_SCAN = re.compile(r'#[^\n]*|"[^"\n]*"?|[A-Za-z_][A-Za-z0-9_]*|}')
+
+
+def _item_starts(text: str) -> list[int]:
+    """Return the offsets of every setting or section keyword and every `}` in `text`."""
+    words = {keyword_texts()[name] for name in item_keywords()}
+    starts = []
+    for match in _SCAN.finditer(text):
+        token = match.group()
+        if token == "}" or token in words:
+            starts.append(match.start())
+    return starts
 
 
 def _end_position(text: str) -> tuple[int, int]:

@@ -46,7 +46,7 @@ def mutated_example(draw: st.DrawFn) -> str:
     return "".join(piece + separator for piece, separator in zip(pieces, separators))
 
 
-@settings(max_examples=1500, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=800, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(mutated_example())
 def test_mutated_examples_give_spec_or_diagnostics(text: str):
     spec, diagnostics = check_model(text, "mutated.dtm")
