@@ -56,6 +56,8 @@ def _check_data(context: CheckContext) -> None:
                 "data.classes",
             )
 
+    # NOTE: for a local .npz file the checker trusts 'size' (default 28) without opening the file,
+    # so a wrong size only shows when the data loader reads the images.
     downsample = context.get("data.downsample")
     if downsample is not None and context.ok("data.downsample", "data.image_size", "data.source"):
         if downsample > size or size % downsample:
