@@ -18,6 +18,7 @@ from dtmc.lang import load_model
 from dtmc.spec import ModelSpec
 from dtmc.compiler import compile_model
 from dtmc.program.artifact import Program, load_program, save_program
+from dtmc.chip import build_for_chip, load_target
 
 __all__ = [
     "__version__",
@@ -34,7 +35,9 @@ __all__ = [
     "ProgramError",
     "Span",
     "TargetError",
+    "build_for_chip",
     "compile_model",
     "load_program",
+    "load_target",
     "save_program",
 ]
