@@ -19,6 +19,10 @@ __all__ = ["Invalid", "Field", "FIELDS", "DATASETS", "available_targets", "resol
 # Named datasets and the side of their square images.
 DATASETS = {"mnist": 28, "fashion_mnist": 28, "mnist_small": 28}
 
+# Upper bound on the classes a range may name. Each class needs label spins on one colour of the
+# grid, so a longer range is a typo, and expanding it would only waste time and memory.
+_MAX_CLASSES = 100_000
+
 _RELATIVE_HINT = "relative paths start at the model file's folder, or at the current folder for --set"
 
 
@@ -133,6 +137,9 @@ def _classes(value: Value, label: str, base_dir: Path) -> tuple[int, ...]:
             if high < low:
                 raise Invalid(f"range {item.text} is empty", hint=f"write the smaller bound first: {high}..{low}",
                               span=item.span)
+            if high - low + 1 > _MAX_CLASSES:
+                raise Invalid(f"range {item.text} names {high - low + 1} classes, more than {_MAX_CLASSES}",
+                              hint="check the bounds of the range", span=item.span)
             classes.extend(range(low, high + 1))
         elif item.kind == "int":
             classes.append(item.data)

@@ -19,6 +19,9 @@ __all__ = ["grammar", "parse_model", "parse_value", "keyword_texts", "item_keywo
 # Past this many syntax errors, later ones are mostly echoes of the first.
 _MAX_SYNTAX_ERRORS = 20
 
+# Deepest bracket nesting a value may have.
+_MAX_NESTING = 16
+
 
 @functools.cache
 def grammar() -> Lark:
@@ -68,6 +71,10 @@ def parse_model(text: str, path: str = "<input>") -> Tree:
     Raises:
         DtmcSyntaxError: if the grammar rejects the text; it carries one diagnostic per error.
     """
+    too_deep = _nesting_error(text, path)
+    if too_deep is not None:
+        raise DtmcSyntaxError(too_deep.message, [too_deep], text)
+
     diagnostics: list[Diagnostic] = []
     current = text
     last_position = -1
@@ -104,6 +111,9 @@ def parse_value(text: str, path: str) -> Value:
     Raises:
         DtmcSyntaxError: if `text` is not one value.
     """
+    too_deep = _nesting_error(text, path)
+    if too_deep is not None:
+        raise DtmcSyntaxError(too_deep.message, [too_deep], text)
     try:
         tree = grammar().parse(text, start="override")
     except UnexpectedInput as error:
@@ -248,6 +258,35 @@ def _item_starts(text: str) -> list[int]:
         if token == "}" or token in words:
             starts.append(match.start())
     return starts
+
+
+# Comments, strings and brackets, for measuring how deeply values nest.
+_BRACKETS = re.compile(r'#[^\n]*|"[^"\n]*"?|[\[\]()]')
+
+
+def _nesting_error(text: str, path: str) -> Diagnostic | None:
+    """Return an error for brackets nested deeper than `_MAX_NESTING`, or None.
+
+    Deep nesting has no use in a model file, and the recursive tree walk would exhaust Python's
+    stack on thousands of levels.
+    """
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "([":
+            depth += 1
+        elif token in ")]":
+            depth = max(depth - 1, 0)
+        if depth > _MAX_NESTING:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return Diagnostic(
+                f"values are nested more than {_MAX_NESTING} brackets deep",
+                Span(line, column, line, column + 1),
+                hint="lists and pairs nest at most a few levels, e.g. rules [(0,1), (4,1)]",
+                path=path,
+            )
+    return None
 
 
 def _end_position(text: str) -> tuple[int, int]:

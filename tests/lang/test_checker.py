@@ -272,3 +272,14 @@ def test_no_warning_for_examples_via_load_model():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_model(examples_dir() / "quick_mnist.dtm")
+
+
+def test_override_nesting_too_deep():
+    messages = _errors(MINIMAL, ("graph.rules=" + "(" * 3000 + "0" + ")" * 3000,))
+    assert len(messages) == 1
+    assert "nested more than 16 brackets deep" in messages[0]
+
+
+def test_long_class_range_is_not_expanded():
+    messages = _errors("model m { data mnist classes 0..1000000000 }")
+    assert messages == ["range 0..1000000000 names 1000000001 classes, more than 100000"]
