@@ -127,11 +127,11 @@ def time_thrml(graph: GraphArrays, params: Params, *, chains: int, sweeps: int, 
 def lane_ops_per_update(graph: GraphArrays) -> int:
     """Estimate the vector-lane operations of one grid-kernel spin update with the hash generator.
 
-    Per neighbour direction: load, int8-to-float conversion and a fused multiply-add (3), plus a
-    select for directions whose column shift depends on the row parity (1). Per spin: static
-    field load and add (2), the logistic function (about 20 for the exponential and division),
-    two rounds of the integer hash with counter and seed mixing (17), the comparison with
-    conversions (4), and the clamp select and store (3).
+    Each neighbour direction costs a load, an int8-to-float conversion and a fused multiply-add
+    (3), plus a select where the column shift depends on the row parity (1). Each spin then
+    costs the static field load and add (2) and the logistic function (about 20 for the
+    exponential and the division). The two hash rounds with counter and seed mixing cost 17, the
+    comparison with its conversions 4, and the clamp select and store 3.
     """
     degree = 4 * len(graph.rules)
     parity_selects = sum(1 for a, b in graph.rules for dx in (a, -b, -a, b) if dx % 2 == 0)

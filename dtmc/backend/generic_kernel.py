@@ -63,12 +63,19 @@ class GenericKernel:
 
         self.edge_positions = self.position[graph.edges]
 
-    def prepare(self, params: Params, input_field: Float[Array, "n_grid chains"], state0_grid: Int8[Array, "n_grid chains"]):
-        """Lay out weights, static fields and the initial state in colour-blocked order.
+    def prepare(
+        self,
+        params: Params,
+        input_coupling: Float[Array, "n_grid"],
+        input_spins: Int8[Array, "n_grid chains"],
+        state0_grid: Int8[Array, "n_grid chains"],
+    ):
+        """Lay out weights, biases, input fields and the initial state in colour-blocked order.
 
         Args:
             params: edge weights and grid biases.
-            input_field: sum of J_v s_input_v on each grid node, per chain.
+            input_coupling: fixed coupling J of the input attached to each grid node, 0 where none.
+            input_spins: value of that input per chain, 0 where none.
             state0_grid: initial grid spins, nodes first.
 
         Returns:
@@ -76,9 +83,11 @@ class GenericKernel:
         """
         weights = jnp.concatenate([params.weights.astype(jnp.float32), jnp.zeros((1,), jnp.float32)])
         order = self.position[: self.n_grid]
-        field = jnp.zeros((self.n_grid, input_field.shape[1]), jnp.float32)
+        chains = state0_grid.shape[1]
+        input_field = input_coupling[:, None] * input_spins.astype(jnp.float32)
+        field = jnp.zeros((self.n_grid, chains), jnp.float32)
         field = field.at[order].set(params.biases.astype(jnp.float32)[:, None] + input_field)
-        state = jnp.zeros((self.n_grid + 1, state0_grid.shape[1]), jnp.int8).at[order].set(state0_grid)
+        state = jnp.zeros((self.n_grid + 1, chains), jnp.int8).at[order].set(state0_grid)
 
         slot_weights = tuple(weights[edges] for edges in self.neighbour_edge)
         return (slot_weights, field), state

@@ -1,7 +1,7 @@
 """Fast block-Gibbs kernel for two-coloured grid patterns: neighbour sums from shifted arrays.
 
-Each colour's spins are stored compressed as `[L, H, chains]` with H = ceil(L / 2): row x holds
-the cells (x, y) of that colour, y = 2k + r(x) for column k, where the row parity r(x) alternates.
+Each colour's spins are stored compressed as `[L, H, chains]` with H = ceil(L / 2). Row x contains
+the cells (x, y) of that colour, with y = 2k + r(x) in column k and a row parity r(x) that alternates.
 A rule offset (dx, dy) maps a colour's block onto the other colour's block by a shift of dx rows
 and a column shift that depends only on r(x), so every neighbour sum is a fixed shift of an array
 (a roll), never a gather. Open grids and odd sides use the same rolls: a slot whose neighbour is
@@ -112,8 +112,8 @@ class GridKernel:
     def _plan_shifts(self, side: int) -> None:
         """Precompute, per colour and direction, the row and column shifts of both row parities.
 
-        On a torus the shifts are reduced to the range nearest zero, so the halo stays small;
-        on an open grid a direction at least L long has no edge and gets no shift.
+        On a torus the shifts are reduced to the range nearest zero, so the halo stays small. On
+        an open grid a direction at least L long has no edge, so it gets no shift.
         """
         self.shifts = []
         for colour in range(2):
@@ -162,32 +162,46 @@ class GridKernel:
             return window(columns[0])
         return jnp.where(self.row_parity[colour], window(columns[1]), window(columns[0]))
 
-    def prepare(self, params: Params, input_field: Float[Array, "n_grid chains"], state0_grid: Int8[Array, "n_grid chains"]):
-        """Lay out weights, static fields and the initial state per colour.
+    def prepare(
+        self,
+        params: Params,
+        input_coupling: Float[Array, "n_grid"],
+        input_spins: Int8[Array, "n_grid chains"],
+        state0_grid: Int8[Array, "n_grid chains"],
+    ):
+        """Lay out weights, biases, input fields and the initial state per colour.
 
         Args:
             params: edge weights and grid biases.
-            input_field: sum of J_v s_input_v on each grid node, per chain.
+            input_coupling: fixed coupling J of the input attached to each grid node, 0 where none.
+            input_spins: value of that input per chain, 0 where none.
             state0_grid: initial grid spins, nodes first.
 
         Returns:
             (prepared arrays, initial state).
         """
         weights = jnp.concatenate([params.weights.astype(jnp.float32), jnp.zeros((1,), jnp.float32)])
-        field = params.biases.astype(jnp.float32)[:, None] + input_field
-        field = jnp.concatenate([field, jnp.zeros((1, field.shape[1]), jnp.float32)])
-        spins = jnp.concatenate([state0_grid, jnp.ones((1, state0_grid.shape[1]), jnp.int8)])
+        zero = jnp.zeros((1,), jnp.float32)
+        biases = jnp.concatenate([params.biases.astype(jnp.float32), zero])
+        input_coupling = jnp.concatenate([input_coupling, zero])
+        padding_row = jnp.zeros((1, state0_grid.shape[1]), jnp.int8)
+        input_spins = jnp.concatenate([input_spins, padding_row])
+        spins = jnp.concatenate([state0_grid, padding_row + 1])
 
+        # The per-chain input field is kept as int8 input spins times a per-cell J, not as a
+        # float32 [cells, chains] array, so an update reads 1 byte for it instead of 4.
         slot_weights = tuple(weights[slots][..., None] for slots in self.slot_edge)
-        static_field = tuple(field[node] for node in self.node_of)
+        cell_biases = tuple(biases[node][..., None] for node in self.node_of)
+        cell_couplings = tuple(input_coupling[node][..., None] for node in self.node_of)
+        cell_inputs = tuple(input_spins[node] for node in self.node_of)
         state = tuple(spins[node] for node in self.node_of)
-        return (slot_weights, static_field), state
+        return (slot_weights, cell_biases, cell_couplings, cell_inputs), state
 
     def update(self, prepared, state: GridState, colour: int, beta: Array, bits: Callable[[tuple[int, ...]], Array]) -> GridState:
         """Resample every free spin of `colour` given the other colour."""
-        slot_weights, static_field = prepared
+        slot_weights, cell_biases, cell_couplings, cell_inputs = prepared
         extended = self._extend(state[1 - colour])
-        field = static_field[colour]
+        field = cell_biases[colour] + cell_couplings[colour] * cell_inputs[colour].astype(jnp.float32)
         for direction in range(len(self.offsets)):
             neighbours = self._neighbours(extended, colour, direction)
             if neighbours is not None:

@@ -139,11 +139,10 @@ class Sampler:
             raise DtmcError(f"state0 has dtype {jnp.result_type(state0)}; expected int8 spins in {{-1, +1}}")
 
     def _prepare(self, params: Params, coupling: Array, state0: Array):
-        n_grid = self.graph.n_grid
-        inputs = state0[:, n_grid:].astype(jnp.float32)
-        input_field = jnp.zeros((n_grid, state0.shape[0]), jnp.float32)
-        input_field = input_field.at[self.graph.visible_node].add(coupling[:, None] * inputs.T)
-        return self.kernel.prepare(params, input_field, state0[:, :n_grid].T)
+        n_grid, visible = self.graph.n_grid, self.graph.visible_node
+        input_coupling = jnp.zeros((n_grid,), jnp.float32).at[visible].set(jnp.asarray(coupling, jnp.float32))
+        input_spins = jnp.zeros((n_grid, state0.shape[0]), jnp.int8).at[visible].set(state0[:, n_grid:].T)
+        return self.kernel.prepare(params, input_coupling, input_spins, state0[:, :n_grid].T)
 
     def _sweep(self, prepared, state, beta: Array, key: Array):
         """Update every colour once, in order."""
@@ -253,6 +252,9 @@ def make_sampler(
     free_mask = np.asarray(free_mask)
     if free_mask.shape != (graph.n_nodes,) or free_mask.dtype != bool:
         raise DtmcError(f"free_mask has shape {free_mask.shape} and dtype {free_mask.dtype}; expected bool[{graph.n_nodes}]")
+    repeated = np.flatnonzero(np.bincount(graph.visible_node, minlength=graph.n_grid) > 1)
+    if repeated.size:
+        raise DtmcError(f"grid node {int(repeated[0])} holds more than one visible spin; each visible spin needs its own node")
     if np.any(free_mask[graph.n_grid:]):
         raise DtmcError("free_mask marks input nodes as free; inputs are always clamped, so set free_mask[n_grid:] to False")
 

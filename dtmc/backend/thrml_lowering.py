@@ -1,6 +1,6 @@
 """Lowering of a compiled graph, its parameters and clamps to Extropic's thrml, the reference sampler.
 
-Every dtmc node becomes a thrml `SpinNode`; base edges keep their trained weights and each input
+Every dtmc node becomes a thrml `SpinNode`. Base edges keep their trained weights, and each input
 node gets one edge to its visible node with the step's fixed coupling J. Free grid nodes form one
 block per colour, sampled in colour order; clamped grid nodes and all input nodes form one clamped
 block whose values come from each chain's initial state.

@@ -86,10 +86,10 @@ def run_sampler(args: argparse.Namespace) -> int:
     ops = lane_ops_per_update(graph)
     peak = peak_lane_ops_per_second()
     if peak is not None:
-        peak_rate, how = peak
+        peak_rate, peak_basis = peak
         limit = peak_rate / ops
         print(f"{'arithmetic limit':>20}: about {limit:.2e} updates/s ({ops} lane ops per update, estimated; "
-              f"peak {how}); best dtmc run is at {timings[0].best_rate / limit:.0%} of it")
+              f"peak {peak_basis}); best dtmc run is at {timings[0].best_rate / limit:.0%} of it")
     load = load_average()
     if load is not None:
         print(f"{'load average':>20}: {load:.2f} (other processes share these cores; rates vary between runs)")

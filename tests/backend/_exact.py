@@ -53,8 +53,8 @@ def random_params(graph: GraphArrays, seed: int, scale: float = 0.5) -> Params:
 def two_group_state(graph: GraphArrays, chains: int, clamped: dict[int, int], seed: int) -> np.ndarray:
     """Build int8[chains, n_nodes]: random free spins, `clamped` grid values, and two input patterns.
 
-    The first half of the chains sees inputs alternating +1, -1, ...; the second half sees their
-    negation, so a per-chain input field is exercised.
+    In the first half of the chains the inputs alternate +1, -1, ... and in the second half they
+    are negated, so the per-chain input field is exercised.
     """
     rng = np.random.default_rng(seed)
     state = np.where(rng.random((chains, graph.n_nodes)) < 0.5, 1, -1).astype(np.int8)

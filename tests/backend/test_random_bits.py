@@ -13,10 +13,10 @@ from dtmc.backend.random_bits import colour_bits, draw_spins, hash_bits
 
 
 def _fraction_up(rng: str, probability: float, n_seeds: int, per_seed: int) -> tuple[float, float]:
-    """Return (observed fraction of +1 draws, probability the draw was asked for in float32)."""
+    """Return (observed fraction of +1 draws, expected probability computed in float32)."""
     field = jnp.float32(0.5 * math.log(probability / (1.0 - probability)))
     beta = jnp.float32(1.0)
-    asked = float(jax.nn.sigmoid(2.0 * beta * field))
+    expected = float(jax.nn.sigmoid(2.0 * beta * field))
 
     @jax.jit
     def count(key):
@@ -32,23 +32,23 @@ def _fraction_up(rng: str, probability: float, n_seeds: int, per_seed: int) -> t
         return jax.lax.scan(body, jnp.int32(0), seeds)[0]
 
     ups = int(count(jax.random.key(2024)))
-    return ups / (n_seeds * per_seed), asked
+    return ups / (n_seeds * per_seed), expected
 
 
 @pytest.mark.parametrize("probability", [0.5, 0.1, 0.73, 0.95])
 @pytest.mark.parametrize("rng", ["hash", "threefry"])
 def test_update_probability_unbiased(rng, probability):
     """2^24 draws: standard error <= 1.2e-4, bound 7e-4 (6 sigma)."""
-    fraction, asked = _fraction_up(rng, probability, n_seeds=64, per_seed=1 << 18)
-    assert abs(fraction - asked) < 7e-4
+    fraction, expected = _fraction_up(rng, probability, n_seeds=64, per_seed=1 << 18)
+    assert abs(fraction - expected) < 7e-4
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("probability", [0.5, 0.1, 0.73, 0.95])
 def test_hash_update_bias_below_1e4(probability):
     """2^30 draws: standard error <= 1.6e-5, so a bias of 1e-4 would show at 6 sigma."""
-    fraction, asked = _fraction_up("hash", probability, n_seeds=1024, per_seed=1 << 20)
-    assert abs(fraction - asked) < 1e-4
+    fraction, expected = _fraction_up("hash", probability, n_seeds=1024, per_seed=1 << 20)
+    assert abs(fraction - expected) < 1e-4
 
 
 def test_hash_top_byte_uniform():

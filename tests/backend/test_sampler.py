@@ -66,15 +66,16 @@ def test_run_follows_beta_schedule(kernel):
     np.testing.assert_allclose(observed, np.tanh(betas * bias), atol=0.04)
 
 
-@pytest.mark.parametrize(("rate", "dt"), [(0.9, 0.1), (0.2, 0.5), (0.9, 2.0)])
-def test_input_coupling_reproduces_flip_probability(rate, dt):
+def test_input_coupling_reproduces_flip_probability():
     """A visible spin coupled only to its input disagrees with it with probability q = (1 - e^(-rate dt)) / 2.
 
-    512 chains x 100 samples x 8 visibles: standard error <= 0.001, bound 0.01 on P(disagree).
+    Three (rate, dt) channels on three visibles each, 512 chains x 100 samples: the standard error
+    of P(disagree) is below 0.002, bound 0.01.
     """
-    n_visible = 8
-    coupling = coupling_strength(rate, dt)
-    graph = grid_graph(6, G8, torus=True, n_visible=n_visible, couplings=np.full((1, n_visible), coupling))
+    channels = [(0.9, 0.1), (0.2, 0.5), (0.9, 2.0)]
+    n_visible = 3 * len(channels)
+    couplings = np.repeat([coupling_strength(rate, dt) for rate, dt in channels], 3)[None, :]
+    graph = grid_graph(6, G8, torus=True, n_visible=n_visible, couplings=couplings)
     free = np.zeros(graph.n_nodes, bool)
     free[graph.visible_node] = True
     params = Params(jnp.zeros(graph.edges.shape[0]), jnp.zeros(graph.n_grid))
@@ -85,10 +86,11 @@ def test_input_coupling_reproduces_flip_probability(rate, dt):
     moments = sampler.moments(params, jnp.asarray(graph.coupling[0]), jnp.asarray(state0), key=jax.random.key(7),
                               warmup=2, n_samples=100, spacing=1, beta=1.0)
     disagree = (1.0 - np.asarray(moments.node)[graph.visible_node]) / 2
-    np.testing.assert_allclose(disagree, flip_probability(rate, dt), atol=0.01)
+    expected = np.repeat([flip_probability(rate, dt) for rate, dt in channels], 3)
+    np.testing.assert_allclose(disagree, expected, atol=0.01)
 
 
-@pytest.mark.parametrize("kernel", ["grid", "generic"])
+@pytest.mark.parametrize("kernel", ["grid", pytest.param("generic", marks=pytest.mark.slow)])
 def test_vmap_over_steps_compiles_once(kernel):
     """Steps vmapped under jit trace the sampler once, and step k equals a direct call for step k."""
     steps, chains = 3, 16
@@ -118,6 +120,13 @@ def test_vmap_over_steps_compiles_once(kernel):
                              warmup=3, n_samples=4, spacing=2, beta=1.0)
     np.testing.assert_allclose(first.edge[1], direct.edge, atol=1e-6)
     np.testing.assert_allclose(first.node[1], direct.node, atol=1e-6)
+
+    finals, traces = jax.jit(jax.vmap(
+        lambda params, coupling, state, key: sampler.run(params, coupling, state, key=key, sweeps=4,
+                                                         beta_start=0.8, beta_end=1.2, record_every=2)
+    ))(stacked_params(30), couplings, state0, keys)
+    assert finals.shape == (steps, chains, graph.n_nodes)
+    assert traces.shape == (steps, 2, chains, graph.n_nodes)
 
 
 def test_direct_calls_compile_once_per_shape():
@@ -149,6 +158,13 @@ def test_run_keeps_clamps_and_records_spins():
     _, no_trace = sampler.run(random_params(graph, seed=2), jnp.asarray(graph.coupling[0]), jnp.asarray(state0),
                               key=jax.random.key(0), sweeps=2, beta_start=1.0, beta_end=1.0)
     assert no_trace is None
+
+
+def test_auto_kernel_choice():
+    torus = grid_graph(4, ((0, 1),), torus=True)
+    triangles = triangular_graph(3, (4,), np.zeros((1, 1)))
+    assert make_sampler(torus, _free_grid(torus)).kernel_name == "grid"
+    assert make_sampler(triangles, _free_grid(triangles)).kernel_name == "generic"
 
 
 def _bad_calls():
