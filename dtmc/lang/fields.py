@@ -23,6 +23,9 @@ DATASETS = {"mnist": 28, "fashion_mnist": 28, "mnist_small": 28}
 # grid, so a longer range is a typo, and expanding it would only waste time and memory.
 _MAX_CLASSES = 100_000
 
+# Seeds must fit an unsigned 32-bit integer, the widest seed that numpy and jax.random both accept.
+_MAX_SEED = 2**32 - 1
+
 _RELATIVE_HINT = "relative paths start at the model file's folder, or at the current folder for --set"
 
 
@@ -232,7 +235,7 @@ def _name(value: Value, label: str, base_dir: Path) -> str:
 
 FIELDS: dict[str, Field] = {
     "name": Field("model name", _name),
-    "seed": Field("model seed", _integer(0)),
+    "seed": Field("model seed", _integer(0, _MAX_SEED)),
     "data.source": Field("dataset", _source),
     "data.classes": Field("classes", _classes),
     "data.image_size": Field("image size", _integer(1)),
@@ -248,7 +251,7 @@ FIELDS: dict[str, Field] = {
     "graph.pattern": Field("pattern", _pattern),
     "graph.rules": Field("rules", _rules),
     "graph.place": Field("placement", _choice(("random", "raster", "spread"))),
-    "graph.place_seed": Field("placement seed", _integer(0)),
+    "graph.place_seed": Field("placement seed", _integer(0, _MAX_SEED)),
     "diffusion.steps": Field("steps", _integer(1)),
     "diffusion.schedule": Field("schedule", _choice(("linear", "log"))),
     "diffusion.offset": Field("offset", _real(0.0, open_low=False, high=1.0, open_high=True)),
@@ -269,7 +272,7 @@ FIELDS: dict[str, Field] = {
     "train.penalty.floor": Field("penalty floor", _real(0.0, open_low=False)),
     "train.weight_decay": Field("weight decay", _real(0.0, open_low=False)),
     "train.eval_every": Field("evaluation interval", _integer(0)),
-    "train.seed": Field("training seed", _integer(0)),
+    "train.seed": Field("training seed", _integer(0, _MAX_SEED)),
     "train.train_examples": Field("training examples", _integer(1)),
     "generate.beta_start": Field("generation start beta", _real(0.0, open_low=True)),
     "generate.beta_end": Field("generation end beta", _real(0.0, open_low=True)),

@@ -283,3 +283,8 @@ def test_override_nesting_too_deep():
 def test_long_class_range_is_not_expanded():
     messages = _errors("model m { data mnist classes 0..1000000000 }")
     assert messages == ["range 0..1000000000 names 1000000001 classes, more than 100000"]
+
+
+def test_seed_must_fit_32_bits():
+    messages = _errors(MINIMAL[:-1] + " train seed 4294967296 }")
+    assert messages == ["training seed must be at most 4294967295, got 4294967296"]
