@@ -103,9 +103,12 @@ class ChipEmulator:
         if params.exact:
             weights, couplings, biases = params.weights[step], params.couplings[step], params.biases[step]
         else:
-            weights = params.weights[step].astype(np.int64) * params.weight_factor
-            couplings = params.couplings[step].astype(np.int64) * params.weight_factor
-            biases = params.biases[step].astype(np.int64) * params.bias_factor
+            # int32 fields are faster; int64 only when the largest field might not fit.
+            largest = (self.neighbours.shape[1] + 2) * 2**15 * max(params.weight_factor, params.bias_factor)
+            dtype = np.int32 if largest < 2**31 else np.int64
+            weights = params.weights[step].astype(dtype) * params.weight_factor
+            couplings = params.couplings[step].astype(dtype) * params.weight_factor
+            biases = params.biases[step].astype(dtype) * params.bias_factor
         table = np.where(self._pad, 0, weights[self._edge_of])
         return table, couplings, biases
 
@@ -203,10 +206,10 @@ class ChipEmulator:
 
                 # Mismatch scales and shifts the integer field in fixed point before the shared table.
                 if self.mismatch:
-                    field = (colour["gain"] * field + colour["offset"]) >> _GAIN_SHIFT
+                    field = (colour["gain"] * field.astype(np.int64) + colour["offset"]) >> _GAIN_SHIFT
                 table, limit = responses[ratio]
                 threshold = table[np.clip(field, -limit, limit) + limit]
-                draws = rng.integers(0, draw_limit, field.shape, dtype=np.int64)
+                draws = rng.integers(0, draw_limit, field.shape, dtype=np.int32)
                 state[colour["nodes"]] = np.where(draws < threshold, 1, -1)
 
             if collect_every > 0 and sweep + 1 > collect_after and (sweep + 1 - collect_after) % collect_every == 0:

@@ -36,12 +36,12 @@ def response_table(max_field: int, unit: float, resolution_bits: int) -> tuple[n
         resolution_bits: R.
 
     Returns:
-        int64[2 * limit + 1] thresholds and `limit`.
+        int32[2 * limit + 1] thresholds and `limit`.
     """
     limit = max(1, min(max_field, saturation_field(unit, resolution_bits)))
     fields = np.arange(-limit, limit + 1, dtype=np.float64) * unit
     probability = 0.5 * (1.0 + np.tanh(fields))
-    return np.rint(probability * 2**resolution_bits).astype(np.int64), limit
+    return np.rint(probability * 2**resolution_bits).astype(np.int32), limit
 
 
 def cell_mismatch(mismatch: Mismatch, chip_side: int, *, enabled: bool) -> tuple[np.ndarray, np.ndarray]:
