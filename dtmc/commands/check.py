@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            print(f"{path}: error: cannot read model file: {error.strerror or error}", file=sys.stderr)
+            reason = getattr(error, "strerror", None) or str(error)
+            print(f"{path}: error: cannot read model file: {reason}", file=sys.stderr)
             status = 2
             continue
 

@@ -288,3 +288,13 @@ def test_long_class_range_is_not_expanded():
 def test_seed_must_fit_32_bits():
     messages = _errors(MINIMAL[:-1] + " train seed 4294967296 }")
     assert messages == ["training seed must be at most 4294967295, got 4294967296"]
+
+
+def test_cli_check_unreadable_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    binary = tmp_path / "binary.dtm"
+    binary.write_bytes(b"model m { \xff }")
+    assert main(["check", str(binary), str(tmp_path), str(tmp_path / "absent.dtm")]) == 2
+    err = capsys.readouterr().err
+    assert f"{binary}: error: cannot read model file: 'utf-8' codec can't decode" in err
+    assert f"{tmp_path}: error: cannot read model file: Is a directory" in err
+    assert "absent.dtm: error: cannot read model file: No such file or directory" in err
