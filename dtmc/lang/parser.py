@@ -19,6 +19,9 @@ __all__ = ["grammar", "parse_model", "parse_value", "keyword_texts", "item_keywo
 # Past this many syntax errors, later ones are mostly echoes of the first.
 _MAX_SYNTAX_ERRORS = 20
 
+# Names lark gives the end of the input, as a token type and in expected-terminal sets.
+_END_NAMES = frozenset({"$END", "<END-OF-FILE>"})
+
 # Deepest bracket nesting a value may have.
 _MAX_NESTING = 16
 
@@ -84,8 +87,10 @@ def parse_model(text: str, path: str = "<input>") -> Tree:
         except UnexpectedInput as error:
             diagnostics.append(syntax_diagnostic(error, text, path))
             position = _error_position(error)
-            # Stop when blanking cannot move past this error, or after enough errors to act on.
-            if position is None or position <= last_position or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
+            # Stop at errors in the model header, when blanking cannot move past this error, or
+            # after enough errors to act on.
+            if position is None or position <= _body_start(current) or position <= last_position \
+                    or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
                 break
             blanked = _blank_broken_item(current, position, error)
             if blanked is None:
@@ -162,7 +167,7 @@ def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str
     expected = _expected_terminals(set(error.expected), keywords)
     expected_text = describe_expected(expected)
 
-    if token.type == "$END":
+    if token.type in _END_NAMES:
         line, column = _end_position(text)
         return Diagnostic(
             f"unexpected end of file; expected {expected_text}",
@@ -172,6 +177,10 @@ def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str
         )
 
     span = Span(token.line, token.column, token.end_line, token.end_column)
+    if expected and set(expected) <= _END_NAMES:
+        return Diagnostic(f"unexpected '{token}' after the closing '}}' of the model", span,
+                          hint="a file contains one model; remove what follows its '}'", path=path)
+
     expected_keywords = [text_ for text_ in expected.values() if text_ is not None and text_.isidentifier()]
 
     # A word where only keywords fit is most often a misspelt keyword.
@@ -208,7 +217,7 @@ def _unexpected_character(error: UnexpectedCharacters, path: str) -> Diagnostic:
 
 def _error_position(error: UnexpectedInput) -> int | None:
     """Return the character offset of a syntax error, or None at the end of the text."""
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+    if isinstance(error, UnexpectedToken) and error.token.type in _END_NAMES:
         return None
     position = getattr(error, "pos_in_stream", None)
     return position if isinstance(position, int) and position >= 0 else None
@@ -226,6 +235,9 @@ def _blank_broken_item(text: str, position: int, error: UnexpectedInput) -> str 
     """
     starts = _item_starts(text)
     expected = set(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
+    # Past the model's closing brace there is no setting to blank.
+    if expected <= _END_NAMES:
+        return None
     between_items = bool(expected & item_keywords())
     if between_items:
         low = position
@@ -249,6 +261,14 @@ def _blank_broken_item(text: str, position: int, error: UnexpectedInput) -> str 
 _SCAN = re.compile(r'#[^\n]*|"[^"\n]*"?|[A-Za-z_][A-Za-z0-9_]*|}')
 
 
+def _body_start(text: str) -> int:
+    """Return the offset of the model's opening `{`, or the text length when there is none."""
+    for match in _BRACE.finditer(text):
+        if match.group() == "{":
+            return match.start()
+    return len(text)
+
+
 def _item_starts(text: str) -> list[int]:
     """Return the offsets of every setting or section keyword and every `}` in `text`."""
     words = {keyword_texts()[name] for name in item_keywords()}
@@ -259,6 +279,9 @@ def _item_starts(text: str) -> list[int]:
             starts.append(match.start())
     return starts
 
+
+# Comments, strings and opening braces, for finding where the model body starts.
+_BRACE = re.compile(r'#[^\n]*|"[^"\n]*"?|[{]')
 
 # Comments, strings and brackets, for measuring how deeply values nest.
 _BRACKETS = re.compile(r'#[^\n]*|"[^"\n]*"?|[\[\]()]')

@@ -22,6 +22,7 @@ _TERMINAL_WORDS = {
     "COMMA": "','",
     "__ANON_0": "'->'",
     "$END": "the end of the file",
+    "<END-OF-FILE>": "the end of the file",
 }
 
 # Above this many keywords an expected-token list stops helping, so it is summarised.
