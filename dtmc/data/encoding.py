@@ -46,10 +46,6 @@ def _pixel_values(data: DataSpec, images: np.ndarray) -> np.ndarray:
     return downsample(array.astype(np.float64) / 255.0, data.side)
 
 
-def _bit_count(levels: int) -> int:
-    return levels.bit_length()
-
-
 def encode_images(data: DataSpec, images: UInt8[np.ndarray, "n h w"]) -> UInt8[np.ndarray, "n spins"]:
     """Encode uint8 images as visible spin bits.
 
@@ -78,14 +74,12 @@ def encode_images(data: DataSpec, images: UInt8[np.ndarray, "n h w"]) -> UInt8[n
     if data.encoding == "binary":
         return (pixels > data.threshold).astype(np.uint8)
 
-    levels = data.levels
-    quantised = np.floor(pixels * levels + 0.5).astype(np.int64)
-    if data.code == "thermometer" or levels == 1:
-        width = data.spins_per_pixel
-        bits = np.arange(width)[None, None, :] < quantised[:, :, None]
+    quantised = np.floor(pixels * data.levels + 0.5).astype(np.int64)
+    positions = np.arange(data.spins_per_pixel)[None, None, :]
+    if data.code == "thermometer" or data.levels == 1:
+        bits = positions < quantised[:, :, None]
     else:
-        width = _bit_count(levels)
-        bits = (quantised[:, :, None] >> np.arange(width)[None, None, :]) & 1
+        bits = (quantised[:, :, None] >> positions) & 1
     return bits.reshape(n, -1).astype(np.uint8)
 
 
