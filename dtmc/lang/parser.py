@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from dtmc.errors import Diagnostic, DtmcSyntaxError, Span
+from dtmc.lang.recovery import END_NAMES, blank_broken_item, body_start, error_position, nesting_error
 from dtmc.lang.suggestions import closest, describe_expected
 from dtmc.lang.values import Value, value_from_tree
 from dtmc.resources import grammar_path
@@ -18,12 +18,6 @@ __all__ = ["grammar", "parse_model", "parse_value", "keyword_texts", "item_keywo
 
 # Past this many syntax errors, later ones are mostly echoes of the first.
 _MAX_SYNTAX_ERRORS = 20
-
-# Names lark gives the end of the input, as a token type and in expected-terminal sets.
-_END_NAMES = frozenset({"$END", "<END-OF-FILE>"})
-
-# Deepest bracket nesting a value may have.
-_MAX_NESTING = 16
 
 
 @functools.cache
@@ -58,6 +52,11 @@ def item_keywords() -> frozenset[str]:
     return frozenset(interactive.accepts()) - {"RBRACE"}
 
 
+def _item_words() -> set[str]:
+    keywords = keyword_texts()
+    return {keywords[name] for name in item_keywords()}
+
+
 def parse_model(text: str, path: str = "<input>") -> Tree:
     """Parse the text of a model file into a lark tree with source positions.
 
@@ -74,7 +73,7 @@ def parse_model(text: str, path: str = "<input>") -> Tree:
     Raises:
         DtmcSyntaxError: if the grammar rejects the text; it carries one diagnostic per error.
     """
-    too_deep = _nesting_error(text, path)
+    too_deep = nesting_error(text, path)
     if too_deep is not None:
         raise DtmcSyntaxError(too_deep.message, [too_deep], text)
 
@@ -86,13 +85,13 @@ def parse_model(text: str, path: str = "<input>") -> Tree:
             tree = grammar().parse(current, start="model")
         except UnexpectedInput as error:
             diagnostics.append(syntax_diagnostic(error, text, path))
-            position = _error_position(error)
+            position = error_position(error)
             # Stop at errors in the model header, when blanking cannot move past this error, or
             # after enough errors to act on.
-            if position is None or position <= _body_start(current) or position <= last_position \
+            if position is None or position <= body_start(current) or position <= last_position \
                     or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
                 break
-            blanked = _blank_broken_item(current, position, error)
+            blanked = blank_broken_item(current, position, error, item_keywords(), _item_words())
             if blanked is None:
                 break
             current, last_position = blanked, position
@@ -116,7 +115,7 @@ def parse_value(text: str, path: str) -> Value:
     Raises:
         DtmcSyntaxError: if `text` is not one value.
     """
-    too_deep = _nesting_error(text, path)
+    too_deep = nesting_error(text, path)
     if too_deep is not None:
         raise DtmcSyntaxError(too_deep.message, [too_deep], text)
     try:
@@ -167,7 +166,7 @@ def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str
     expected = _expected_terminals(set(error.expected), keywords)
     expected_text = describe_expected(expected)
 
-    if token.type in _END_NAMES:
+    if token.type in END_NAMES:
         line, column = _end_position(text)
         return Diagnostic(
             f"unexpected end of file; expected {expected_text}",
@@ -177,7 +176,7 @@ def _unexpected_token(error: UnexpectedToken, text: str, keywords: dict[str, str
         )
 
     span = Span(token.line, token.column, token.end_line, token.end_column)
-    if expected and set(expected) <= _END_NAMES:
+    if expected and set(expected) <= END_NAMES:
         return Diagnostic(f"unexpected '{token}' after the closing '}}' of the model", span,
                           hint="a file contains one model; remove what follows its '}'", path=path)
 
@@ -213,103 +212,6 @@ def _unexpected_character(error: UnexpectedCharacters, path: str) -> Diagnostic:
              "ranges 0..9, lists [a, b] or pairs (a, b); '#' starts a comment",
         path=path,
     )
-
-
-def _error_position(error: UnexpectedInput) -> int | None:
-    """Return the character offset of a syntax error, or None at the end of the text."""
-    if isinstance(error, UnexpectedToken) and error.token.type in _END_NAMES:
-        return None
-    position = getattr(error, "pos_in_stream", None)
-    return position if isinstance(position, int) and position >= 0 else None
-
-
-def _blank_broken_item(text: str, position: int, error: UnexpectedInput) -> str | None:
-    """Replace the setting around a syntax error with spaces, keeping every other offset.
-
-    When the parser expected a new setting at the error, the blanked span starts at the error;
-    otherwise it starts at the keyword of the setting the error interrupted. It ends before the
-    next setting keyword or closing brace after the error.
-
-    Returns:
-        The new text, or None when nothing can be blanked.
-    """
-    starts = _item_starts(text)
-    expected = set(getattr(error, "expected", None) or getattr(error, "allowed", None) or ())
-    # Past the model's closing brace there is no setting to blank.
-    if expected <= _END_NAMES:
-        return None
-    between_items = bool(expected & item_keywords())
-    if between_items:
-        low = position
-    else:
-        before = [start for start in starts if start < position]
-        low = before[-1] if before else position
-    after = [start for start in starts if start > position]
-    if position in starts and not between_items:
-        high = position
-    elif after:
-        high = after[0]
-    else:
-        return None
-    if high <= low:
-        return None
-    blank = "".join(char if char == "\n" else " " for char in text[low:high])
-    return text[:low] + blank + text[high:]
-
-
-# Comments, strings (closed or not), words and closing braces, for finding where settings start.
-_SCAN = re.compile(r'#[^\n]*|"[^"\n]*"?|[A-Za-z_][A-Za-z0-9_]*|}')
-
-
-def _body_start(text: str) -> int:
-    """Return the offset of the model's opening `{`, or the text length when there is none."""
-    for match in _BRACE.finditer(text):
-        if match.group() == "{":
-            return match.start()
-    return len(text)
-
-
-def _item_starts(text: str) -> list[int]:
-    """Return the offsets of every setting or section keyword and every `}` in `text`."""
-    words = {keyword_texts()[name] for name in item_keywords()}
-    starts = []
-    for match in _SCAN.finditer(text):
-        token = match.group()
-        if token == "}" or token in words:
-            starts.append(match.start())
-    return starts
-
-
-# Comments, strings and opening braces, for finding where the model body starts.
-_BRACE = re.compile(r'#[^\n]*|"[^"\n]*"?|[{]')
-
-# Comments, strings and brackets, for measuring how deeply values nest.
-_BRACKETS = re.compile(r'#[^\n]*|"[^"\n]*"?|[\[\]()]')
-
-
-def _nesting_error(text: str, path: str) -> Diagnostic | None:
-    """Return an error for brackets nested deeper than `_MAX_NESTING`, or None.
-
-    Deep nesting has no use in a model file, and the recursive tree walk would exhaust Python's
-    stack on thousands of levels.
-    """
-    depth = 0
-    for match in _BRACKETS.finditer(text):
-        token = match.group()
-        if token in "([":
-            depth += 1
-        elif token in ")]":
-            depth = max(depth - 1, 0)
-        if depth > _MAX_NESTING:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-            return Diagnostic(
-                f"values are nested more than {_MAX_NESTING} brackets deep",
-                Span(line, column, line, column + 1),
-                hint="lists and pairs nest at most a few levels, e.g. rules [(0,1), (4,1)]",
-                path=path,
-            )
-    return None
 
 
 def _end_position(text: str) -> tuple[int, int]:
