@@ -44,6 +44,8 @@ class Layout:
     def describe(self) -> str:
         """Return a one-line summary for run logs and reports."""
         platform = jax.devices()[0].platform
+        if jax.process_count() > 1:
+            platform = f"{platform} (over {jax.process_count()} processes)"
         if self.n_devices == 1:
             return f"layout: 1 {platform} device, {self.n_steps} steps x {self.n_chains} chains on it"
         per_device_chains = self.n_chains // self.chain_shards
@@ -79,6 +81,12 @@ def plan_layout(n_steps: int, n_chains: int, devices: int | None = None) -> Layo
         raise DtmcError(
             f"invalid device count {devices}: this machine has {available} JAX device(s); "
             f"use --devices between 1 and {available}"
+        )
+    if jax.process_count() > 1 and devices != available:
+        # Every process must own part of the mesh, or it could not take part in the jitted update.
+        raise DtmcError(
+            f"invalid device count {devices} for a job of {jax.process_count()} processes: a multi-host "
+            f"run uses all {available} devices of all processes; drop --devices"
         )
 
     step_groups = n_steps if devices >= n_steps and devices % n_steps == 0 else 1

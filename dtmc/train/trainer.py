@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from dtmc.dist import jit_over_layout, layout_invariant_factory
 from dtmc.errors import DtmcError
 from dtmc.train.autocorrelation import long_lag_value, make_autocorrelation_probe
 from dtmc.train.gradient import estimate_gradient
@@ -87,11 +88,12 @@ class Trainer:
         self.batches_per_epoch = self.train_bits.shape[0] // self.batch_size
         self.trace_counts: dict[str, int] = {"update": 0, "autocorrelation": 0}
 
-        factory = sampler_factory or _default_sampler_factory
+        factory = sampler_factory or layout_invariant_factory(_default_sampler_factory)
         self.positive = factory(self.graph, program.schedule["train_positive"])
         self.negative = factory(self.graph, program.schedule["train_negative"])
         self.optimiser = make_optimiser(train, self.batches_per_epoch)
-        self._update = jax.jit(self._build_update())
+        # Split over the devices of the active layout (`dtmc.dist.use_layout`); plain jit without one.
+        self._update = jit_over_layout(self._build_update(), ("steps", "steps", "steps", "chains", "replicated", "steps"))
 
         # The probe runs twice the warmup, so its longest lag equals the warmup a training chain gets.
         probe_sweeps = max(2 * train.warmup, 8)

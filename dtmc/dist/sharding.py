@@ -1,0 +1,103 @@
+"""Jitting step-vmapped updates over a device layout: sharding constraints and the active layout."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, Callable, Iterator, Literal, Sequence
+
+import jax
+from jax.sharding import NamedSharding, PartitionSpec
+
+from dtmc.dist.layout import CHAIN_AXIS, STEP_AXIS, Layout, layout_mesh
+
+__all__ = ["ArgumentRole", "active_layout", "jit_over_layout", "use_layout"]
+
+logger = logging.getLogger(__name__)
+
+ArgumentRole = Literal["steps", "chains", "replicated"]
+
+_active: list[Layout] = []
+
+
+@contextlib.contextmanager
+def use_layout(layout: Layout | None) -> Iterator[Layout | None]:
+    """Make `layout` the one `jit_over_layout` uses while the `with` block runs.
+
+    A None layout leaves the current one in place, so callers can pass an optional layout through.
+
+    Args:
+        layout: the layout from `plan_layout`, or None.
+
+    Yields:
+        The layout in effect inside the block.
+    """
+    if layout is None:
+        yield active_layout()
+        return
+    _active.append(layout)
+    try:
+        yield layout
+    finally:
+        _active.pop()
+
+
+def active_layout() -> Layout | None:
+    """Return the layout set by the innermost `use_layout` block, or None outside every block."""
+    return _active[-1] if _active else None
+
+
+def _spec(role: ArgumentRole, ndim: int) -> PartitionSpec:
+    """Return the partition of an array of rank `ndim` in the given role."""
+    if role == "replicated" or ndim == 0:
+        return PartitionSpec()
+    axis = STEP_AXIS if role == "steps" else CHAIN_AXIS
+    return PartitionSpec(axis, *([None] * (ndim - 1)))
+
+
+def jit_over_layout(
+    function: Callable[..., Any],
+    roles: Sequence[ArgumentRole],
+    *,
+    layout: Layout | None = None,
+) -> Callable[..., Any]:
+    """Jit `function` so that its work is split over the devices of a layout.
+
+    Every argument is taken in replicated, so host (numpy) arrays work the same in one process and
+    in a multi-host job where every process passes the same values. Inside, each argument is
+    constrained by its role: "steps" splits axis 0 over the mesh's step axis (parameters and
+    optimiser state of shape [T, ...]), "chains" splits axis 0 over the chain axis (a batch of
+    chains), "replicated" keeps it whole (keys, scalars). XLA propagates these shardings through
+    the step-vmapped body, so states of shape [T, chains, ...] built inside end up split both
+    ways, and sums over chains become all-reduces. Every output is gathered back to replicated,
+    which keeps parameters small and readable by `numpy.asarray` in every process.
+
+    Args:
+        function: a pure function of array pytrees.
+        roles: one role per positional argument of `function`.
+        layout: the layout to use; `active_layout()` when None. With neither, or with a
+            single-device layout, this is plain `jax.jit`.
+
+    Returns:
+        The jitted function; it compiles once per argument shape.
+    """
+    layout = layout or active_layout()
+    if layout is None or layout.n_devices == 1:
+        return jax.jit(function)
+
+    mesh = layout_mesh(layout)
+    replicated = NamedSharding(mesh, PartitionSpec())
+
+    def constrain(tree: Any, role: ArgumentRole) -> Any:
+        return jax.tree_util.tree_map(
+            lambda leaf: jax.lax.with_sharding_constraint(leaf, NamedSharding(mesh, _spec(role, leaf.ndim))), tree
+        )
+
+    def sharded(*arguments: Any) -> Any:
+        if len(arguments) != len(roles):
+            raise TypeError(f"jit_over_layout: got {len(arguments)} arguments but {len(roles)} roles")
+        placed = [constrain(argument, role) for argument, role in zip(arguments, roles)]
+        return constrain(function(*placed), "replicated")
+
+    logger.info("sharding %s over %s", getattr(function, "__name__", "function"), layout.describe())
+    return jax.jit(sharded, in_shardings=replicated, out_shardings=replicated)
