@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from dtmc.lang.fields import DATASETS
-from dtmc.spec import PATTERNS
+from dtmc.spec import PATTERNS, DataSpec
 
 if TYPE_CHECKING:
     from dtmc.lang.checker import CheckContext
@@ -176,17 +176,18 @@ def _check_fit(context: CheckContext) -> None:
 
 
 def _visible_counts(context: CheckContext) -> tuple[int, int]:
-    side = context.get("data.downsample") or context.get("data.image_size")
-    if context.get("data.encoding") == "binary" or context.get("data.levels") == 1:
-        per_pixel = 1
-    elif context.get("data.code") == "thermometer":
-        per_pixel = context.get("data.levels")
-    else:
-        per_pixel = context.get("data.levels").bit_length()
+    """Return the image and label spin counts, using the spec's own encoding arithmetic."""
+    data = DataSpec(
+        image_size=context.get("data.image_size"),
+        downsample=context.get("data.downsample"),
+        encoding=context.get("data.encoding"),
+        levels=context.get("data.levels"),
+        code=context.get("data.code"),
+    )
     labels = 0
     if context.get("labels.kind") != "none":
         labels = len(context.get("data.classes")) * context.get("labels.repeat")
-    return side * side * per_pixel, labels
+    return data.image_spins, labels
 
 
 def _check_step_lists(context: CheckContext) -> None:
