@@ -64,7 +64,7 @@ class Diagnostic:
 
 
 def render_diagnostics(diagnostics: list[Diagnostic], source: str | None = None) -> str:
-    """Render several diagnostics, separated by blank lines, in source order."""
+    """Render several diagnostics, one after another, in source order."""
     ordered = sorted(
         diagnostics,
         key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0),
