@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from dtmc.dist import add_device_arguments, is_writer, plan_run_layout, start_processes, use_layout, writer_path
 from dtmc.errors import DtmcError
 
 __all__ = ["register", "run_command", "summary_table"]
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
     parser.add_argument("--epochs", type=int, metavar="N", help="total epochs to train to (default: train.epochs)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_device_arguments(parser)
     parser.set_defaults(func=run_command)
 
 
@@ -66,6 +68,8 @@ def run_command(args: argparse.Namespace) -> int:
     from dtmc.train.session import train_program
     from dtmc.train.trainer import TrainingDiverged, TrainingInterrupted
 
+    # A multi-host job must be joined before anything touches JAX devices.
+    start_processes(args)
     _positive(args.epochs, "--epochs")
     if args.resume:
         if args.output:
@@ -78,11 +82,14 @@ def run_command(args: argparse.Namespace) -> int:
         else:
             program = load_program_input(folder.program_path, args.overrides) if args.overrides else load_program(folder.program_path)
         checkpoint = folder.latest_checkpoint()
+        if not is_writer():
+            folder = RunFolder(writer_path(folder.path))
+            folder.create(program.spec)
     else:
         if not args.model:
             raise DtmcError("missing model: give a .dtm file or .dtmp program, or --resume RUN_DIR")
         program = load_program_input(args.model, args.overrides)
-        folder = RunFolder(Path(args.output) if args.output else default_run_path(program.spec.name))
+        folder = RunFolder(writer_path(Path(args.output) if args.output else default_run_path(program.spec.name)))
         if (folder.checkpoints / "latest").exists():
             raise DtmcError(f"run folder {folder.path} already holds a run; continue it with --resume {folder.path} or pick another -o")
         folder.create(program.spec)
@@ -96,8 +103,11 @@ def run_command(args: argparse.Namespace) -> int:
             console.setLevel(root.level)
     handler = folder.attach_log()
     print(f"run folder: {folder.path}")
+    layout = plan_run_layout(args, program.graph.n_steps, program.spec.train.batch)
+    print(layout.describe())
     try:
-        result = train_program(program, folder, resume_from=checkpoint, epochs=args.epochs, progress=not args.no_progress)
+        with use_layout(layout):
+            result = train_program(program, folder, resume_from=checkpoint, epochs=args.epochs, progress=not args.no_progress)
     except TrainingInterrupted as stop:
         print(f"interrupted: saved {stop.checkpoint}; continue with `dtmc run --resume {folder.path}`", file=sys.stderr)
         return 130

@@ -27,7 +27,7 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
         "DTMC_COORDINATOR, DTMC_NUM_PROCESSES and DTMC_PROCESS_ID set the last three options.",
     )
     group.add_argument("--devices", type=int, metavar="N",
-                       help="devices to use (default: every device JAX sees; all of them in a multi-host job)")
+                       help="devices to use (default: as many as split train.batch evenly; all devices in a multi-host job)")
     group.add_argument("--coordinator", metavar="HOST:PORT",
                        help="address of process 0 of a multi-host job; every process passes the same value")
     group.add_argument("--num-processes", type=int, metavar="N", help="processes in the multi-host job")
@@ -87,9 +87,20 @@ def plan_run_layout(args: argparse.Namespace, n_steps: int, batch: int) -> Layou
         DtmcError: if `--devices` is out of range or does not split the batch evenly.
     """
     devices = getattr(args, "devices", None)
+    if devices is None and jax.process_count() == 1:
+        devices = _largest_even_split(batch, jax.device_count())
     layout = plan_layout(n_steps, batch, devices)
     logger.info("%s", layout.describe())
     return layout
+
+
+def _largest_even_split(batch: int, available: int) -> int:
+    """Return the most devices, at most `available`, over which `batch` chains split evenly."""
+    devices = max(d for d in range(1, available + 1) if batch % d == 0)
+    if devices < available:
+        logger.warning("using %d of %d devices: a batch of %d chains does not split evenly over more; "
+                       "set train.batch to a multiple of %d to use them all", devices, available, batch, available)
+    return devices
 
 
 def writer_path(path: Path) -> Path:

@@ -99,5 +99,5 @@ def jit_over_layout(
         placed = [constrain(argument, role) for argument, role in zip(arguments, roles)]
         return constrain(function(*placed), "replicated")
 
-    logger.info("sharding %s over %s", getattr(function, "__name__", "function"), layout.describe())
+    logger.info("sharding %s, %s", getattr(function, "__name__", "function"), layout.describe())
     return jax.jit(sharded, in_shardings=replicated, out_shardings=replicated)
