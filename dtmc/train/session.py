@@ -110,6 +110,7 @@ def train_program(
     progress: bool = True,
     sampler_factory: Callable[[Any, np.ndarray], Any] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> RunResult:
     """Train `program` to `epochs` epochs, writing everything into `folder`.
 
@@ -125,6 +126,7 @@ def train_program(
         progress: show a tqdm progress bar on stderr.
         sampler_factory: `(graph, free_mask) -> sampler`; `dtmc.backend.make_sampler` when None.
         on_epoch: called with each epoch's metrics record.
+        data: encoded `(train_bits, probe_bits)` to use instead of loading the model's dataset.
 
     Returns:
         The final state and metrics.
@@ -138,8 +140,10 @@ def train_program(
     spec = program.spec
     last_epoch = epochs or spec.train.epochs
 
-    train_bits, _ = encode_split(spec, "train")
-    probe_bits, _ = encode_split(spec, "test")
+    if data is None:
+        train_bits, probe_bits = encode_split(spec, "train")[0], encode_split(spec, "test")[0]
+    else:
+        train_bits, probe_bits = data
     trainer = Trainer(program, train_bits, probe_bits=probe_bits, sampler_factory=sampler_factory)
     generator = Generator(program, sampler_factory=sampler_factory)
     logger.info("training %s: %d examples, %d batches of %d per epoch, to epoch %d",
