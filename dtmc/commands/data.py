@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from dtmc.data.cache import cached_datasets, data_dir, read_arrays
 from dtmc.data.datasets import EMBEDDED_PATH
@@ -19,10 +20,13 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(path, keys=("train_labels", "test_labels")) -> str:
-    """Return 'N train, M test' for a dataset file, or the reason it cannot be read."""
+def _describe(path: Path) -> str:
+    """Return 'N train, M test' for a dataset file, or the reason it cannot be read.
+
+    Only the label arrays are read and checked, so listing stays fast; loading checks the images.
+    """
     try:
-        arrays = read_arrays(path, keys)
+        arrays = read_arrays(path, ("train_labels", "test_labels"))
     except DataError as error:
         return f"unusable: {error}"
     return f"{len(arrays['train_labels'])} train, {len(arrays['test_labels'])} test"
