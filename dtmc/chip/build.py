@@ -16,7 +16,7 @@ from dtmc.chip.target import ChipTarget, JaxTarget, load_target
 from dtmc.errors import TargetError
 from dtmc.program.arrays import GraphArrays
 
-__all__ = ["ChipBuild", "build_for_chip", "load_chip_target", "report_lines"]
+__all__ = ["ChipBuild", "build_for_chip", "load_chip_target", "report_lines", "report_section"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,3 +168,33 @@ def report_lines(program: Any, target: str | Path | ChipTarget, *, chains: int =
         f"random bits {joules['random_bits'] / chains * 1e9:.3f} nJ, readouts {joules['readouts'] / chains * 1e9:.4f} nJ, "
         f"register writes {joules['weight_writes'] / chains * 1e9:.4f} nJ",
     ]
+
+
+def report_section(program: Any, target: str | Path | None = None, *, weights: np.ndarray | None = None, biases: np.ndarray | None = None) -> list[str]:
+    """Return the chip section of `dtmc report`, or no lines when there is no chip target.
+
+    Register writes are shared by the evaluation batch (`generate.per_class` samples of every class).
+
+    Args:
+        program: a compiled `Program`.
+        target: chip target name or path; None takes the program's target when it is a chip.
+        weights: float[T, m] trained weights for the quantisation line; None uses the initial ones.
+        biases: float[T, n_grid] trained biases; None uses the initial ones.
+
+    Raises:
+        TargetError: if the target is invalid or the model does not fit it.
+    """
+    name = target or program.manifest.get("target")
+    if name is None or isinstance(load_target(name), JaxTarget):
+        return []
+
+    chip = load_chip_target(name)
+    chains = program.spec.generate.per_class * max(1, len(program.spec.data.classes))
+    lines = report_lines(program, chip, chains=chains)
+    stats = build_for_chip(program, chip, weights=weights, biases=biases).params.stats
+    which = "trained" if weights is not None else "initial"
+    clipped = sum(s.clipped for s in stats)
+    rounded = sum(s.rounded for s in stats)
+    largest = max((s.max_error for s in stats), default=0.0)
+    lines.append(f"quantisation of the {which} parameters: {clipped} clipped, {rounded} rounded, largest error {largest:.4g} (field units)")
+    return ["chip", *("  " + line for line in lines)]

@@ -245,7 +245,7 @@ class ChipEmulator:
         chains: int,
         *,
         sweeps: int,
-        seed: int,
+        seed: int | list[int],
         beta_start: float = 1.0,
         beta_end: float = 1.0,
         clamp_visible: np.ndarray | None = None,
@@ -255,7 +255,7 @@ class ChipEmulator:
         Args:
             chains: number of samples.
             sweeps: sweeps per step.
-            seed: random seed.
+            seed: random seed (an integer or a list of integers).
             beta_start: beta of the first sweep of each step; beta is annealed linearly.
             beta_end: beta of the last sweep of each step.
             clamp_visible: int8[V, chains] with +1/-1 on visible spins held fixed in every step

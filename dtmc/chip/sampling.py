@@ -11,7 +11,7 @@ from dtmc.chip.build import build_for_chip, load_chip_target
 from dtmc.chip.energy import CostCounter
 from dtmc.chip.target import ChipTarget
 
-__all__ = ["generate_on_chip"]
+__all__ = ["ChipGenerator", "generate_on_chip"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def generate_on_chip(
     weights: np.ndarray,
     biases: np.ndarray,
     *,
-    seed: int,
+    seed: int | list[int],
     classes: np.ndarray | None = None,
     n: int | None = None,
     quantised: bool = True,
@@ -72,3 +72,51 @@ def generate_on_chip(
     joules = emulator.counter.joules(chip)["total"]
     logger.info("chip %s generated %d samples: %.3g J, %.3g s of chip time", chip.name, chains, joules, emulator.counter.seconds(chip))
     return ((visible.T + 1) // 2).astype(np.uint8), emulator.counter
+
+
+class ChipGenerator:
+    """Generation on the emulated chip behind the interface of `dtmc.train.generation.Generator`.
+
+    It can replace the JAX generator wherever samples are drawn. The chip's random source is seeded
+    from the JAX key's data, so one key gives the same samples on every run.
+
+    Args:
+        program: the compiled program.
+        target: chip target, or its name or path.
+        quantised: False runs exact float registers.
+    """
+
+    def __init__(self, program: Any, target: str | ChipTarget, *, quantised: bool = True):
+        self.program = program
+        self.target = target if isinstance(target, ChipTarget) else load_chip_target(target)
+        self.quantised = quantised
+        self.counter = CostCounter()
+
+    def generate(self, weights: np.ndarray, biases: np.ndarray, *, key: Any, classes: np.ndarray | None = None, n: int | None = None, record: bool = False):
+        """Denoise from fair coins down to x_0 on the chip; `Generator.generate` explains the arguments.
+
+        Returns:
+            A `Generated` with the final bits and the requested classes; frames are not recorded.
+        """
+        import jax
+
+        from dtmc.train.generation import Generated
+
+        seed = np.asarray(jax.random.key_data(key), dtype=np.uint32).ravel().tolist()
+        if classes is not None:
+            classes = np.asarray(classes, dtype=np.int64)
+        bits, counter = generate_on_chip(
+            self.program, self.target, weights, biases, seed=seed, classes=classes, n=n, quantised=self.quantised
+        )
+        self.counter.add(counter)
+        requested = classes if classes is not None else np.full(bits.shape[0], -1, dtype=np.int64)
+        return Generated(bits=bits, classes=requested, frames=None)
+
+    def summary(self, samples: int) -> str:
+        """Return one line with the chip time and energy per sample of everything generated so far."""
+        joules = self.counter.joules(self.target)["total"]
+        seconds = self.counter.seconds(self.target)
+        return (
+            f"chip {self.target.name}: {joules / samples * 1e9:.3f} nJ and {seconds / samples * 1e6:.2f} us "
+            f"per sample ({self.counter.cell_updates} cell updates in all)"
+        )

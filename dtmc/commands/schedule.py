@@ -24,11 +24,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "per cell, phase sequence per step, readout and estimated cost."
         ),
     )
-    parser.add_argument("program", metavar="PROGRAM", help="compiled program (.dtmp) or model file (.dtm)")
+    parser.add_argument("program", metavar="PROGRAM", help="compiled program (.dtmp), model file (.dtm) or run folder of `dtmc run`")
     parser.add_argument("--target", metavar="T", required=True, help="chip target name (e.g. chip70_g12) or path to a target YAML file")
     parser.add_argument("--format", choices=("json", "text"), default="text", help="output format (default: text)")
     parser.add_argument("-o", "--output", metavar="OUT", help="file to write (default: standard output)")
-    parser.add_argument("--checkpoint", metavar="CKPT", help="checkpoint of trained parameters (default: the program's initial parameters)")
+    parser.add_argument(
+        "--checkpoint",
+        metavar="CKPT",
+        help="checkpoint of trained parameters (default: a run folder's latest checkpoint, else the program's initial parameters)",
+    )
     parser.add_argument("--exact", action="store_true", help="keep exact float registers instead of quantising")
     parser.add_argument("--offset", metavar="X,Y", help="chip cell of model cell (0, 0) (default: first offset clear of dead cells)")
     parser.set_defaults(func=run_schedule)
@@ -67,6 +71,11 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+
+        # mkstemp creates the file readable only by its owner; give it the mode open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -78,14 +87,27 @@ def run_schedule(args: argparse.Namespace) -> int:
     from dtmc.chip.build import build_for_chip, load_chip_target
     from dtmc.chip.schedule import chip_program, format_chip_program
 
-    program = load_program_or_model(args.program)
-    target = load_chip_target(args.target)
-    weights = biases = None
-    if args.checkpoint:
-        from dtmc.train.checkpoint import read_checkpoint
+    checkpoint = args.checkpoint
+    if Path(args.program).is_dir():
+        from dtmc.train.run_folder import RunFolder
 
-        _, arrays = read_checkpoint(args.checkpoint)
-        weights, biases = arrays["weights"], arrays["biases"]
+        folder = RunFolder(Path(args.program))
+        if not folder.program_path.is_file():
+            raise DtmcError(
+                f"{args.program} is not a run folder (no program.dtmp); pass a folder written by `dtmc run`, "
+                "a .dtmp program or a .dtm model file"
+            )
+        program = load_program_or_model(str(folder.program_path))
+        checkpoint = checkpoint or folder.latest_checkpoint()
+    else:
+        program = load_program_or_model(args.program)
+    target = load_chip_target(args.target)
+
+    weights = biases = None
+    if checkpoint:
+        from dtmc.train.checkpoint import load_parameters
+
+        weights, biases = load_parameters(checkpoint, program.graph)
 
     build = build_for_chip(program, target, weights=weights, biases=biases, quantised=not args.exact, offset=_parse_offset(args.offset))
     document = chip_program(build)
