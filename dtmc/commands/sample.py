@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps-from", action="append", default=[], metavar="K=CKPT",
                         help="take step K (1 = the last denoising step, nearest the data) from another checkpoint; repeatable")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generation (default 0)")
+    parser.add_argument("--target", metavar="T", help="chip target to generate on, emulated bit-true (default: the jax backend)")
     parser.set_defaults(func=sample_command)
 
 
@@ -54,6 +55,7 @@ def sample_command(args: argparse.Namespace) -> int:
     """Run `dtmc sample`; print the written path."""
     import jax
 
+    from dtmc.chip import load_target
     from dtmc.eval import save_image_grid
     from dtmc.program.artifact import load_program
     from dtmc.train.checkpoint import load_parameters
@@ -79,7 +81,13 @@ def sample_command(args: argparse.Namespace) -> int:
     if args.class_id is not None and args.class_id not in spec.data.classes:
         raise DtmcError(f"--class {args.class_id} is not one of the model's classes {list(spec.data.classes)}")
 
-    generator = Generator(program)
+    on_chip = args.target is not None and load_target(args.target).backend == "emulator"
+    if on_chip:
+        from dtmc.chip import ChipGenerator
+
+        generator = ChipGenerator(program, args.target)
+    else:
+        generator = Generator(program)
     key = jax.random.key(args.seed)
     if labels == "free":
         generated = generator.generate(weights, biases, key=key, n=args.n)
@@ -99,4 +107,6 @@ def sample_command(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else folder.images / f"sample_{labels}.png"
     save_image_grid(output, grid, row_labels=row_labels)
     print(output)
+    if on_chip:
+        print(generator.summary(generated.bits.shape[0]))
     return 0
