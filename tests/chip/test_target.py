@@ -14,10 +14,10 @@ GOOD = (targets_dir() / "chip70_g12.yaml").read_text()
 
 def test_shipped_targets_listed():
     names = list_targets()
-    assert {"chip70_g12", "chip96_g16", "jax"} <= set(names)
+    assert {"chip30_g12", "chip70_g12", "chip96_g16", "jax"} <= set(names)
 
 
-@pytest.mark.parametrize("name", ["chip70_g12", "chip96_g16"])
+@pytest.mark.parametrize("name", ["chip30_g12", "chip70_g12", "chip96_g16"])
 def test_shipped_chip_loads(name):
     target = load_target(name)
     assert isinstance(target, ChipTarget)
