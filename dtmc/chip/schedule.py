@@ -5,7 +5,7 @@ Schema `dtmc.chip-program`, version 1:
 * `target`, `model`, `placement`, `formats`: what runs where and how registers are encoded.
 * `cells`: the cell map, one entry per model grid node: node id, chip cell, role, colour, visible index.
 * `steps`: in generation order (last diffusion step first), each with beta, the value of one field
-  unit, its registers and its phase sequence. The registers are `bias` and `input` codes and
+  unit, the quantisation statistics per register kind, its registers and its phase sequence. The registers are `bias` and `input` codes and
   `coupling[cell][direction]` codes in cell-map order, 0 where a direction carries no model edge.
 * `readout`: the chip cells read out at the end of each step, in visible-spin order.
 * `cost`: the estimated operations, time and energy of one sample.
@@ -72,6 +72,11 @@ def chip_program(build: ChipBuild) -> dict:
                 "step": step,
                 "beta": float(params.beta[step]),
                 "field_unit": float(params.field_unit[step]),
+                "quantisation": [
+                    {"kind": s.kind, "count": s.count, "clipped": s.clipped, "rounded": s.rounded, "max_error": s.max_error, "lsb": s.lsb}
+                    for s in params.stats
+                    if s.step == step
+                ],
                 "registers": {
                     "bias": _plain(params.biases[step]),
                     "input": _plain(params.couplings[step]),
@@ -175,6 +180,11 @@ def format_chip_program(document: dict) -> str:
 
     for step in document["steps"]:
         lines.append(f"step {step['step']}: beta {step['beta']:g} folded, field unit {step['field_unit']:.6g}")
+        for stats in step["quantisation"]:
+            lines.append(
+                f"  {stats['kind']}: {stats['count']} values, {stats['clipped']} clipped, {stats['rounded']} rounded, "
+                f"max error {stats['max_error']:.4g} (LSB {stats['lsb']:.4g})"
+            )
         lines.append("  registers:")
         lines.extend(_format_registers(document, step))
         lines.append("  phases:")

@@ -11,6 +11,7 @@ import pytest
 
 from dtmc.chip.build import build_for_chip, report_lines
 from dtmc.chip.schedule import SCHEMA_NAME, SCHEMA_VERSION, chip_program
+from dtmc.chip.target import FixedPoint
 from dtmc.cli import main
 from dtmc.commands.schedule import load_program_or_model
 from dtmc.compiler import compile_model
@@ -142,3 +143,16 @@ def test_compile_for_chip_too_small_fails(program):
     spec = dataclasses.replace(program.spec, graph=GraphSpec(side=30, torus=True, pattern="G12", rules=PATTERNS["G12"]))
     with pytest.raises(TargetError, match="torus model grid of side 30 needs a torus chip of the same side"):
         compile_model(spec, target="chip70_g12")
+
+
+def test_quantisation_reported_per_step(program):
+    """A 4-bit +-0.05 fixed format clips every input coupling of step 0 (J above 1)."""
+    target = chip(weights=FixedPoint(4, 0.05), biases=FixedPoint(4, 0.05), scale="fixed")
+    document = chip_program(build_for_chip(program, target))
+    for entry in document["steps"]:
+        kinds = {stats["kind"]: stats for stats in entry["quantisation"]}
+        assert set(kinds) == {"weights", "couplings", "biases"}
+        assert kinds["weights"]["count"] == program.graph.edges.shape[0]
+        assert kinds["weights"]["lsb"] == pytest.approx(0.05 / 8)
+    step_zero = document["steps"][1]["quantisation"]
+    assert {stats["kind"]: stats["clipped"] for stats in step_zero}["couplings"] == 6
