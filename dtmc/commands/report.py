@@ -21,7 +21,7 @@ __all__ = ["register", "report_command", "ReportContext", "SECTIONS", "sampling_
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What the sections read: the program, and the run folder when a run was given."""
+    """Input of every report section: the program, and the run folder when a run was given."""
 
     program: Any
     run_dir: Path | None

@@ -91,7 +91,7 @@ def run_command(args: argparse.Namespace) -> int:
         program = load_program_input(args.model, args.overrides)
         folder = RunFolder(writer_path(Path(args.output) if args.output else default_run_path(program.spec.name)))
         if (folder.checkpoints / "latest").exists():
-            raise DtmcError(f"run folder {folder.path} already holds a run; continue it with --resume {folder.path} or pick another -o")
+            raise DtmcError(f"run folder {folder.path} already contains a run; continue it with --resume {folder.path} or pick another -o")
         folder.create(program.spec)
         save_program(program, folder.program_path)
         checkpoint = None

@@ -63,8 +63,8 @@ def graph_fingerprint(graph: GraphArrays, *, with_couplings: bool = True) -> str
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `path` so a reader sees either the old file or the whole new one.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk with fsync, and the
-    temporary file is renamed over `path`; the folder is fsynced so the rename survives a crash.
+    The bytes go to a temporary file in the same folder and are flushed to disk with fsync. Then
+    the temporary file is renamed over `path`, and the folder is fsynced so the rename survives a crash.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,8 +176,8 @@ def load_checkpoint(path: str | os.PathLike[str], graph: GraphArrays, opt_templa
     saved = [arrays.get(f"opt_{i}") for i in range(len(leaves))]
     if any(s is None or np.shape(s) != np.shape(t) for s, t in zip(saved, leaves)) or f"opt_{len(leaves)}" in arrays:
         raise CheckpointError(
-            f"checkpoint {path} holds an optimiser state of another shape than this program needs; "
-            "it was written by an incompatible dtmc version or model"
+            f"checkpoint {path} contains an optimiser state whose structure or shapes differ from what "
+            "this program expects, so it was written for another model or dtmc version"
         )
     expected = (graph.n_steps, graph.edges.shape[0]), (graph.n_steps, graph.n_grid)
     if arrays["weights"].shape != expected[0] or arrays["biases"].shape != expected[1]:

@@ -135,11 +135,13 @@ class Trainer:
 
         def update(weights, biases, opt_state, clean, key, penalty):
             self.trace_counts["update"] += 1
-            noise_key, positive_key, negative_key, output_key, step_key = jax.random.split(key, 5)
+            noise_key, positive_key, negative_key, step_key = jax.random.split(key, 4)
             inputs, outputs = noise_pairs(clean, to_output, to_input, key=noise_key)
             positive_states = chain_states(graph, inputs, outputs, key=positive_key)
-            free_outputs = jax.random.rademacher(output_key, outputs.shape, dtype=jnp.int8)
-            negative_states = chain_states(graph, inputs, free_outputs, key=negative_key)
+
+            # Free outputs start at the input, as in generation, so short chains learn the law
+            # that generation samples.
+            negative_states = chain_states(graph, inputs, inputs, key=negative_key)
             step_keys = jax.random.split(step_key, graph.n_steps)
             return jax.vmap(one_step)(
                 weights, biases, opt_state, couplings, positive_states, negative_states, step_keys, penalty, rates

@@ -1,4 +1,4 @@
-"""Training on a toy dataset with a known answer, compile-once checks, resume and NaN stops."""
+"""Training on a toy dataset with known class patterns, compile-once checks, resume and NaN stops."""
 
 import dataclasses
 
@@ -130,5 +130,5 @@ def test_nan_stops_and_keeps_last_checkpoint(tmp_path, resume_setup):
         train_program(broken, folder, progress=False, data=(bits, bits), resume_from=good)
 
     assert folder.latest_checkpoint() == good
-    kept = load_checkpoint(good, program.graph, first.state.opt_state)
-    _assert_same_state(kept, first.state)
+    reloaded = load_checkpoint(good, program.graph, first.state.opt_state)
+    _assert_same_state(reloaded, first.state)
