@@ -3,9 +3,10 @@
 Each colour's spins are stored compressed as `[L, H, chains]` with H = ceil(L / 2). Row x contains
 the cells (x, y) of that colour, with y = 2k + r(x) in column k and a row parity r(x) that alternates.
 A rule offset (dx, dy) maps a colour's block onto the other colour's block by a shift of dx rows
-and a column shift that depends only on r(x), so every neighbour sum is a fixed shift of an array
-(a roll), never a gather. Open grids and odd sides use the same rolls: a slot whose neighbour is
-off the grid, and a padding cell past the row's end, get weight 0 and are never updated.
+and a column shift that depends only on r(x). Every neighbour sum is therefore a window of a
+haloed copy of the other block, never a gather. The halo wraps on a torus and is zero on an open
+grid. A slot whose neighbour is off the grid, and a padding cell past the end of a row of odd
+length, get weight 0, and padding cells are never updated.
 """
 
 from __future__ import annotations

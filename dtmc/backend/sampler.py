@@ -254,7 +254,8 @@ def make_sampler(
         raise DtmcError(f"free_mask has shape {free_mask.shape} and dtype {free_mask.dtype}; expected bool[{graph.n_nodes}]")
     repeated = np.flatnonzero(np.bincount(graph.visible_node, minlength=graph.n_grid) > 1)
     if repeated.size:
-        raise DtmcError(f"grid node {int(repeated[0])} holds more than one visible spin; each visible spin needs its own node")
+        raise DtmcError(f"invalid graph: grid node {int(repeated[0])} carries more than one visible spin; "
+                        "recompile so that each visible spin has its own node")
     if np.any(free_mask[graph.n_grid:]):
         raise DtmcError("free_mask marks input nodes as free; inputs are always clamped, so set free_mask[n_grid:] to False")
 

@@ -2,8 +2,8 @@
 
 Every dtmc node becomes a thrml `SpinNode`. Base edges keep their trained weights, and each input
 node gets one edge to its visible node with the step's fixed coupling J. Free grid nodes form one
-block per colour, sampled in colour order; clamped grid nodes and all input nodes form one clamped
-block whose values come from each chain's initial state.
+block per colour, sampled in colour order. Clamped grid nodes and all input nodes form one clamped
+block, whose values come from each chain's initial state.
 """
 
 from __future__ import annotations
