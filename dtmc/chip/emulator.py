@@ -164,6 +164,8 @@ class ChipEmulator:
         if inputs.ndim != 2 or inputs.shape[0] != graph.n_visible:
             raise TargetError(f"inputs have shape {inputs.shape}, expected ({graph.n_visible}, chains)")
         chains = inputs.shape[1]
+        if sweeps < 0 or chains < 1:
+            raise TargetError(f"sweeps={sweeps} and chains={chains} are invalid; run at least 0 sweeps on at least 1 chain")
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         ratios = np.broadcast_to(np.asarray(beta_ratio, dtype=np.float64), (sweeps,))
 

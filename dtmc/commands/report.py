@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("source", metavar="RUN|PROGRAM", help="run folder written by `dtmc run`, or a .dtmp program or .dtm model")
     parser.add_argument("--train-examples", type=int, metavar="N", help="training set size for the cost per epoch (default: the dataset's)")
+    parser.add_argument("--target", metavar="T", help="chip target for the chip section (default: the program's target when it is a chip)")
     parser.set_defaults(func=report_command)
 
 
@@ -126,10 +127,28 @@ def section_history(context: ReportContext) -> list[str]:
     return ["history", *("  " + line for line in summary_table(records).splitlines())]
 
 
+def section_chip(context: ReportContext) -> list[str]:
+    """Placement, register formats, time and energy per sample on a chip target, if one applies."""
+    from dtmc.chip import report_section
+
+    weights = biases = None
+    if context.run_dir is not None:
+        from dtmc.errors import CheckpointError
+        from dtmc.train.checkpoint import load_parameters
+        from dtmc.train.run_folder import RunFolder
+
+        try:
+            weights, biases = load_parameters(RunFolder(context.run_dir).latest_checkpoint(), context.program.graph)
+        except CheckpointError:
+            weights = biases = None
+    return report_section(context.program, getattr(context.args, "target", None), weights=weights, biases=biases)
+
+
 SECTIONS: list[tuple[str, Callable[[ReportContext], list[str]]]] = [
     ("sizes", section_sizes),
     ("cost", section_cost),
     ("history", section_history),
+    ("chip", section_chip),
 ]
 
 

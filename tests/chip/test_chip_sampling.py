@@ -100,3 +100,15 @@ def test_schedule_reads_run_folder(run_folder, trained, capsys):
 def test_schedule_rejects_folder_without_program(tmp_path, capsys):
     assert main(["schedule", str(tmp_path), "--target", "chip70_g12"]) == 2
     assert "is not a run folder (no program.dtmp)" in capsys.readouterr().err
+
+
+def test_report_command_chip_section(run_folder, capsys):
+    assert main(["report", str(run_folder), "--target", "chip70_g12", "--train-examples", "100"]) == 0
+    output = capsys.readouterr().out
+    assert "\nchip\n  chip target chip70_g12: 70x70 torus" in output
+    assert "quantisation of the trained parameters" in output
+
+
+def test_report_command_without_chip(capsys):
+    assert main(["report", str(MODEL), "--target", "jax", "--train-examples", "100"]) == 0
+    assert "chip target" not in capsys.readouterr().out
