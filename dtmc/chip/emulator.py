@@ -1,4 +1,4 @@
-"""Bit-true chip emulator: integer local fields, random-integer comparisons, two-phase sweeps.
+"""Bit-true chip emulator: integer local fields, random-integer comparisons, sweeps colour by colour.
 
 Each cell update computes its local field h as an integer in accumulator units (couplings times
 neighbour spins, plus the clamped input's coupling, plus the bias), maps it through the cell's
@@ -137,7 +137,7 @@ class ChipEmulator:
         collect_every: int = 0,
         collect_after: int = 0,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Run `sweeps` two-phase sweeps of one step's conditional EBM on the chip.
+        """Run `sweeps` sweeps of one step's conditional EBM on the chip, one phase per colour.
 
         Args:
             step: diffusion step (0-based), selecting registers and input couplings.
