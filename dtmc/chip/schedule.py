@@ -200,7 +200,10 @@ def format_chip_program(document: dict) -> str:
             else:
                 lines.append(f"    read out {phase['cells']} visible cells")
 
-    lines.append("readout: " + ", ".join(f"v{v}=({x}, {y})" for v, (x, y) in enumerate(document["readout"])))
+    lines.append("readout: visible spin = chip cell")
+    entries = [f"v{v}=({x}, {y})" for v, (x, y) in enumerate(document["readout"])]
+    for start in range(0, len(entries), 8):
+        lines.append("  " + " ".join(entries[start : start + 8]))
     cost = document["cost"]
     lines.append(
         f"cost per sample: {cost['cell_updates']} cell updates, {cost['cycles']} cycles "
