@@ -157,6 +157,8 @@ def quantise(
     for step in range(n_steps):
         scale = 1.0
         if target.scale == "max":
+            # NOTE: input couplings share the weight format, so a large J (about 2 for label
+            # spins in early steps) sets the weight LSB and coarsens small trained weights.
             largest_w = max(np.abs(folded_w[step]).max(initial=0.0), np.abs(folded_j[step]).max(initial=0.0))
             largest_b = np.abs(folded_b[step]).max(initial=0.0)
             need = max(largest_w / (target.weights.max_code * weight_lsb), largest_b / (target.biases.max_code * bias_lsb))
