@@ -19,14 +19,14 @@ from dtmc.backend.sampler import make_sampler
 from dtmc.backend.thrml_lowering import lower_to_thrml
 from dtmc.program.arrays import GraphArrays
 
-__all__ = ["SamplerTiming", "time_sampler", "time_thrml", "lane_ops_per_update", "peak_lane_ops_per_second", "load_average"]
+__all__ = ["Runner", "SamplerTiming", "sampler_runner", "thrml_runner", "time_interleaved", "lane_ops_per_update", "peak_lane_ops_per_second", "load_average"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SamplerTiming:
-    """Wall-clock seconds of repeated timed runs, after one untimed warm-up run that compiles.
+    """Wall-clock seconds of repeated timed runs of one runner.
 
     Attributes:
         name: what was timed.
@@ -49,14 +49,37 @@ class SamplerTiming:
         return self.updates / float(np.median(self.seconds))
 
 
-def _time_runs(run: Callable[[int], object], repeat: int) -> tuple[float, ...]:
-    jax.block_until_ready(run(0))
-    seconds = []
+@dataclass(frozen=True)
+class Runner:
+    """One compiled sampler run to time.
+
+    Attributes:
+        name: what is timed.
+        updates: spin updates per run (free nodes x chains x sweeps).
+        run: runs once with the given seed and returns the arrays to wait for.
+    """
+
+    name: str
+    updates: int
+    run: Callable[[int], object]
+
+
+def time_interleaved(runners: list[Runner], repeat: int) -> list[SamplerTiming]:
+    """Time each runner `repeat` times, alternating between runners, after one untimed run each.
+
+    Alternating spreads a changing background load over all runners alike, so their ratio is
+    fairer than with back-to-back blocks of runs.
+    """
+    for runner in runners:
+        jax.block_until_ready(runner.run(0))
+
+    seconds: list[list[float]] = [[] for _ in runners]
     for attempt in range(1, repeat + 1):
-        start = time.perf_counter()
-        jax.block_until_ready(run(attempt))
-        seconds.append(time.perf_counter() - start)
-    return tuple(seconds)
+        for index, runner in enumerate(runners):
+            start = time.perf_counter()
+            jax.block_until_ready(runner.run(attempt))
+            seconds[index].append(time.perf_counter() - start)
+    return [SamplerTiming(runner.name, runner.updates, tuple(times)) for runner, times in zip(runners, seconds)]
 
 
 def _inputs(graph: GraphArrays, chains: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,21 +91,20 @@ def _inputs(graph: GraphArrays, chains: int, seed: int) -> tuple[np.ndarray, np.
     return free, state0
 
 
-def time_sampler(graph: GraphArrays, params: Params, *, chains: int, sweeps: int, repeat: int,
-                 kernel: str = "auto", rng: str = "hash") -> SamplerTiming:
-    """Time `Sampler.run` of `sweeps` sweeps on `chains` chains with every grid node free.
+def sampler_runner(graph: GraphArrays, params: Params, *, chains: int, sweeps: int,
+                   kernel: str = "auto", rng: str = "hash") -> Runner:
+    """Build a runner of `Sampler.run` for `sweeps` sweeps on `chains` chains with every grid node free.
 
     Args:
         graph: the graph to sample.
         params: its parameters.
         chains: number of chains.
-        sweeps: sweeps per timed run.
-        repeat: number of timed runs.
+        sweeps: sweeps per run.
         kernel: kernel name passed to `make_sampler`.
         rng: random-number generator passed to `make_sampler`.
 
     Returns:
-        The timing.
+        The runner.
     """
     free, state0 = _inputs(graph, chains, seed=0)
     sampler = make_sampler(graph, free, kernel=kernel, rng=rng)
@@ -93,14 +115,14 @@ def time_sampler(graph: GraphArrays, params: Params, *, chains: int, sweeps: int
         return sampler.run(params, coupling, state0, key=jax.random.key(seed), sweeps=sweeps,
                            beta_start=1.0, beta_end=1.0)[0]
 
-    seconds = _time_runs(run, repeat)
-    return SamplerTiming(f"dtmc {sampler.kernel_name}/{rng}", int(free.sum()) * chains * sweeps, seconds)
+    return Runner(f"dtmc {sampler.kernel_name}/{rng}", int(free.sum()) * chains * sweeps, run)
 
 
-def time_thrml(graph: GraphArrays, params: Params, *, chains: int, sweeps: int, repeat: int) -> SamplerTiming:
-    """Time thrml's block-Gibbs sampler on the lowered graph, chains vmapped, same clamps as `time_sampler`.
+def thrml_runner(graph: GraphArrays, params: Params, *, chains: int, sweeps: int) -> Runner:
+    """Build a runner of thrml's block-Gibbs sampler on the lowered graph, with the clamps of `sampler_runner`.
 
-    The program is built once and passed to one jitted function, so only sampling is timed.
+    Chains are vmapped. The program is built once and passed to one jitted function, so a run
+    only samples.
     """
     free, state0 = _inputs(graph, chains, seed=0)
     lowering = lower_to_thrml(graph, free)
@@ -120,8 +142,7 @@ def time_thrml(graph: GraphArrays, params: Params, *, chains: int, sweeps: int, 
     def run(seed: int):
         return sample(jax.random.key(seed), program, free_state, clamped_state)
 
-    seconds = _time_runs(run, repeat)
-    return SamplerTiming("thrml", int(free.sum()) * chains * sweeps, seconds)
+    return Runner("thrml", int(free.sum()) * chains * sweeps, run)
 
 
 def lane_ops_per_update(graph: GraphArrays) -> int:

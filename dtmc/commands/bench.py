@@ -10,8 +10,9 @@ from dtmc.backend.benchmark import (
     lane_ops_per_update,
     load_average,
     peak_lane_ops_per_second,
-    time_sampler,
-    time_thrml,
+    sampler_runner,
+    thrml_runner,
+    time_interleaved,
 )
 from dtmc.backend.params import Params
 from dtmc.backend.random_bits import RNG_NAMES
@@ -33,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="spin updates per second of the fast sampler against thrml",
         description=(
             "Compile the default model on the given grid, then time the dtmc sampler and thrml on the "
-            "same graph, parameters and clamps in this process, after one untimed compiling run each. "
+            "same graph, parameters and clamps in this process. After one untimed compiling run each, "
+            "timed runs alternate between the two samplers. "
             "Every grid node is free and every input node clamped, as in training's negative phase. "
             "Prints updates per second, their ratio and an estimate of the distance to the CPU's peak."
         ),
@@ -70,10 +72,10 @@ def run_sampler(args: argparse.Namespace) -> int:
           f"{graph.n_grid} grid nodes, {graph.n_visible} inputs, {graph.edges.shape[0]} edges, "
           f"{args.chains} chains")
 
-    timings = [time_sampler(graph, params, chains=args.chains, sweeps=args.sweeps, repeat=args.repeat,
-                            kernel=args.kernel, rng=args.rng)]
+    runners = [sampler_runner(graph, params, chains=args.chains, sweeps=args.sweeps, kernel=args.kernel, rng=args.rng)]
     if not args.no_thrml:
-        timings.append(time_thrml(graph, params, chains=args.chains, sweeps=args.thrml_sweeps, repeat=args.repeat))
+        runners.append(thrml_runner(graph, params, chains=args.chains, sweeps=args.thrml_sweeps))
+    timings = time_interleaved(runners, args.repeat)
 
     for timing in timings:
         runs = ", ".join(f"{s:.3f}" for s in timing.seconds)
