@@ -129,6 +129,27 @@ def test_mismatch_exact_matches_shifted_law(tiny):
     assert np.abs(measured - expected).max() < 0.02
 
 
+def test_mismatch_quantised_matches_table(tiny):
+    """In quantised mode the mismatched field floor((G h + O) / 4096) indexes the shared table.
+
+    Without couplings each cell's mean spin is 2 * threshold / 2**R - 1 at that field.
+    """
+    graph, _, _, _ = tiny
+    target = chip(rules=RULES, mismatch=Mismatch(True, "normal", 0.2, 0.3, seed=4), scale="fixed")
+    biases = np.full(graph.n_grid, 0.5)
+    params = quantise(np.zeros((1, graph.edges.shape[0])), np.zeros((1, 2)), biases[None], target)
+    emulator, records = _sample(graph, params, target, mismatch=True)
+
+    unit = params.field_unit[0]
+    field = params.biases[0] * params.bias_factor
+    gain = np.rint(emulator.gain * 4096).astype(np.int64)
+    offset = np.rint(emulator.offset / unit * 4096).astype(np.int64)
+    shifted = (gain * field + offset) >> 12
+    table, limit = response_table(10**6, unit, target.resolution_bits)
+    expected = 2 * table[np.clip(shifted, -limit, limit) + limit] / 2**target.resolution_bits - 1
+    assert np.abs(records.mean(axis=(0, 2)) - expected).max() < 0.02
+
+
 def test_counts_match_estimate(tiny):
     graph, weights, biases, target = tiny
     params = quantise(weights[None], graph.coupling, biases[None], target)
