@@ -145,7 +145,10 @@ def load_target(name_or_path: str | Path) -> ChipTarget | JaxTarget:
             message points at the offending line and column.
     """
     path = _resolve(name_or_path)
-    source = path.read_text(encoding="utf-8")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TargetError(f"cannot read target file {path}: {error}; pass a readable UTF-8 YAML file") from None
     loader = yaml.SafeLoader(source)
     try:
         root = loader.get_single_node()

@@ -153,6 +153,18 @@ def test_invalid_yaml_positioned(tmp_path):
     assert "target.yaml:3:1: error: invalid YAML" in message
 
 
+def test_binary_file_rejected(tmp_path):
+    path = tmp_path / "target.yaml"
+    path.write_bytes(b"name: \xff\xfe\n")
+    with pytest.raises(TargetError, match="cannot read target file .* pass a readable UTF-8 YAML file"):
+        load_target(path)
+
+
+def test_empty_file_rejected(tmp_path):
+    message = _error_text(tmp_path, "")
+    assert "a target file must be a mapping of keys such as 'name' and 'backend'" in message
+
+
 def test_jax_target_rejects_chip_sections(tmp_path):
     message = _error_text(tmp_path, "name: j\nbackend: jax\ngrid:\n  side: 4\n")
     assert "key 'grid' does not apply to a jax target" in message
