@@ -25,7 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("program", metavar="PROGRAM", help="compiled program (.dtmp), model file (.dtm) or run folder of `dtmc run`")
-    parser.add_argument("--target", metavar="T", required=True, help="chip target name (e.g. chip70_g12) or path to a target YAML file")
+    parser.add_argument(
+        "--target",
+        metavar="T",
+        help="chip target name (e.g. chip70_g12) or path to a target YAML file (default: the program's target)",
+    )
     parser.add_argument("--format", choices=("json", "text"), default="text", help="output format (default: text)")
     parser.add_argument("-o", "--output", metavar="OUT", help="file to write (default: standard output)")
     parser.add_argument(
@@ -86,6 +90,7 @@ def run_schedule(args: argparse.Namespace) -> int:
     """Build and write the chip program; return the exit status."""
     from dtmc.chip.build import build_for_chip, load_chip_target
     from dtmc.chip.schedule import chip_program, format_chip_program
+    from dtmc.chip.target import load_target
 
     checkpoint = args.checkpoint
     if Path(args.program).is_dir():
@@ -101,7 +106,13 @@ def run_schedule(args: argparse.Namespace) -> int:
         checkpoint = checkpoint or folder.latest_checkpoint()
     else:
         program = load_program_or_model(args.program)
-    target = load_chip_target(args.target)
+    name = args.target or program.manifest.get("target") or "jax"
+    if args.target is None and load_target(name).backend != "emulator":
+        raise DtmcError(
+            f"program '{program.spec.name}' was compiled for target '{name}', which is not a chip; "
+            "pass --target with a chip target such as chip70_g12"
+        )
+    target = load_chip_target(name)
 
     weights = biases = None
     if checkpoint:

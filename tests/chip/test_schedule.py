@@ -94,6 +94,11 @@ def test_flawed_chip_placement_avoids_dead_cells(program):
     assert document["placement"]["offset"] == [0, 0]
 
 
+def test_target_defaults_to_program_target(capsys):
+    assert main(["schedule", str(MODEL), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["target"]["name"] == "chip70_g12"
+
+
 def test_offset_option(capsys):
     assert main(["schedule", str(MODEL), "--target", "chip70_g12", "--offset", "10,20", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
