@@ -26,7 +26,7 @@ def _free_grid(graph) -> np.ndarray:
     return free
 
 
-@pytest.mark.parametrize("kernel", ["grid", "generic"])
+@pytest.mark.parametrize("kernel", ["grid", pytest.param("generic", marks=pytest.mark.slow)])
 def test_moments_match_recorded_samples(kernel):
     """`moments` equals numpy moments of the states `run` records with the same key and beta."""
     graph = grid_graph(6, G8, torus=True, n_visible=4, couplings=np.full((1, 4), 0.5))
@@ -52,7 +52,7 @@ def test_moments_match_recorded_samples(kernel):
     np.testing.assert_allclose(expected.edge_of_means, moments.edge_of_means, atol=1e-6)
 
 
-@pytest.mark.parametrize("kernel", ["grid", "generic"])
+@pytest.mark.parametrize("kernel", ["grid", pytest.param("generic", marks=pytest.mark.slow)])
 def test_run_follows_beta_schedule(kernel):
     """Uncoupled spins with bias b: after sweep t the mean spin is tanh(beta_t b) exactly.
 
