@@ -7,6 +7,7 @@ import logging
 from typing import Any, Callable, Iterator, Literal, Sequence
 
 import jax
+import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 from dtmc.dist.layout import CHAIN_AXIS, STEP_AXIS, Layout, layout_mesh
@@ -100,4 +101,42 @@ def jit_over_layout(
         return constrain(function(*placed), "replicated")
 
     logger.info("sharding %s, %s", getattr(function, "__name__", "function"), layout.describe())
-    return jax.jit(sharded, in_shardings=replicated, out_shardings=replicated)
+    return _PlacedFunction(jax.jit(sharded, in_shardings=replicated, out_shardings=replicated), replicated)
+
+
+class _PlacedFunction:
+    """A jitted function that puts its arguments on the mesh before each call.
+
+    jit traces again when an argument's placement changes from a single-device array to a mesh
+    array, as it does between the first call and the calls that pass the previous outputs back.
+    Placing every argument first keeps it to one trace per shape.
+    """
+
+    def __init__(self, jitted: Any, sharding: NamedSharding):
+        self.jitted = jitted
+        self.sharding = sharding
+
+    def __call__(self, *arguments: Any) -> Any:
+        return self.jitted(*self.place(arguments))
+
+    def lower(self, *arguments: Any) -> Any:
+        """Lower for the given arguments, as `jax.jit(...).lower` does, for HLO inspection."""
+        return self.jitted.lower(*self.place(arguments))
+
+    def place(self, tree: Any) -> Any:
+        """Return `tree` with every array leaf replicated over the mesh."""
+        return jax.tree_util.tree_map(self._place_leaf, tree)
+
+    def _place_leaf(self, leaf: Any) -> Any:
+        if isinstance(leaf, jax.Array) and leaf.sharding.is_equivalent_to(self.sharding, leaf.ndim):
+            return leaf
+        if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            placed = self._place_leaf(jax.random.key_data(leaf))
+            return jax.random.wrap_key_data(placed, impl=jax.random.key_impl(leaf))
+        if jax.process_count() == 1:
+            return jax.device_put(leaf, self.sharding)
+
+        # device_put cannot reach other processes' devices, so every process builds the global
+        # array from its own copy of the (identical) host value.
+        host = np.asarray(leaf)
+        return jax.make_array_from_callback(host.shape, self.sharding, lambda index: host[index])
