@@ -104,10 +104,10 @@ class ChipEmulator:
             weights, couplings, biases = params.weights[step], params.couplings[step], params.biases[step]
         else:
             # int32 fields are faster; int64 only when the largest field might not fit.
-            largest = (self.neighbours.shape[1] + 2) * 2**15 * max(params.weight_factor, params.bias_factor)
+            largest = (self.neighbours.shape[1] + 2) * 2**15 * max(params.weight_factor, params.coupling_factor, params.bias_factor)
             dtype = np.int32 if largest < 2**31 else np.int64
             weights = params.weights[step].astype(dtype) * params.weight_factor
-            couplings = params.couplings[step].astype(dtype) * params.weight_factor
+            couplings = params.couplings[step].astype(dtype) * params.coupling_factor
             biases = params.biases[step].astype(dtype) * params.bias_factor
         table = np.where(self._pad, 0, weights[self._edge_of])
         return table, couplings, biases

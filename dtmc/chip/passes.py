@@ -88,6 +88,7 @@ class QuantisePass(CompilerPass):
         params = quantise(np.zeros((steps, arrays.edges.shape[0])), arrays.coupling, np.zeros((steps, arrays.n_grid)), chip)
         ir.facts["quantise"] = {
             "weights": {"bits": chip.weights.bits, "range": chip.weights.range},
+            "couplings": {"bits": chip.coupling_format.bits, "range": chip.coupling_format.range},
             "biases": {"bits": chip.biases.bits, "range": chip.biases.range},
             "scale": chip.scale,
             "random_bits": chip.resolution_bits,

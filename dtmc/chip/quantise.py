@@ -1,16 +1,17 @@
 """Quantisation of a model's float parameters into a chip's signed fixed-point registers.
 
 Inverse temperature is folded into the stored values: a register stores beta * w, so the chip's
-cells compute P(s = +1) = sigmoid(2 h) from the local field h alone. Weights and the fixed input
-couplings share the weight format; biases have their own. The local field is summed as integers
-in one accumulator unit, the finer of the two LSBs, and each code is multiplied by its format's
-LSB over that unit (a power of two, which the target loader checks).
+cells compute P(s = +1) = sigmoid(2 h) from the local field h alone. The fixed input couplings
+use the target's coupling format, which is the weight format unless the target gives its own;
+biases have their own format. The local field is summed as integers in one accumulator unit, the
+finest of the LSBs, and each code is multiplied by its format's LSB over that unit (a power of
+two, which the target loader checks).
 
 Scaling (`ChipTarget.scale`):
 
 * `fixed`: the formats' ranges are used as written; values beyond them are clipped.
-* `max`: per step, both formats are scaled by one common factor, the smallest at which nothing
-  clips, so the largest value fills its format's range.
+* `max`: per step, all formats are scaled by one common factor, the smallest at which nothing
+  clips, so the largest value relative to its format's range fills that range.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class ChipParams:
         couplings: [T, V] input-to-visible registers.
         biases: [T, n_grid] bias registers.
         weight_factor: accumulator units per weight code.
+        coupling_factor: accumulator units per input-coupling code.
         bias_factor: accumulator units per bias code.
         field_unit: float64[T], value of one accumulator unit in field units.
         beta: float64[T], inverse temperature folded into each step's values.
@@ -71,6 +73,7 @@ class ChipParams:
     field_unit: np.ndarray
     beta: np.ndarray
     stats: tuple[QuantStats, ...]
+    coupling_factor: int
 
     @property
     def n_steps(self) -> int:
@@ -83,8 +86,9 @@ class ChipParams:
             return self.weights[step], self.couplings[step], self.biases[step]
         unit = self.field_unit[step]
         weight_value = self.weight_factor * unit
+        coupling_value = self.coupling_factor * unit
         bias_value = self.bias_factor * unit
-        return self.weights[step] * weight_value, self.couplings[step] * weight_value, self.biases[step] * bias_value
+        return self.weights[step] * weight_value, self.couplings[step] * coupling_value, self.biases[step] * bias_value
 
 
 def _as_steps(name: str, values: np.ndarray, n_steps: int, width: int) -> np.ndarray:
@@ -145,11 +149,23 @@ def quantise(
     folded_j = couplings * beta_steps[:, None]
     folded_b = biases * beta_steps[:, None]
     if not enabled:
-        return ChipParams(True, folded_w, folded_j, folded_b, 1, 1, np.ones(n_steps), beta_steps, ())
+        return ChipParams(
+            exact=True,
+            weights=folded_w,
+            couplings=folded_j,
+            biases=folded_b,
+            weight_factor=1,
+            bias_factor=1,
+            field_unit=np.ones(n_steps),
+            beta=beta_steps,
+            stats=(),
+            coupling_factor=1,
+        )
 
-    weight_lsb, bias_lsb = target.weights.lsb, target.biases.lsb
-    unit = min(weight_lsb, bias_lsb)
-    weight_factor, bias_factor = round(weight_lsb / unit), round(bias_lsb / unit)
+    coupling_format = target.coupling_format
+    weight_lsb, coupling_lsb, bias_lsb = target.weights.lsb, coupling_format.lsb, target.biases.lsb
+    unit = min(weight_lsb, coupling_lsb, bias_lsb)
+    weight_factor, coupling_factor, bias_factor = (round(lsb / unit) for lsb in (weight_lsb, coupling_lsb, bias_lsb))
 
     codes_w, codes_j, codes_b = [], [], []
     field_unit = np.empty(n_steps)
@@ -157,17 +173,19 @@ def quantise(
     for step in range(n_steps):
         scale = 1.0
         if target.scale == "max":
-            # NOTE: input couplings share the weight format, so a large J (about 2 for label
+            # Without a coupling format of their own, a large input coupling J (about 2 for label
             # spins in early steps) sets the weight LSB and coarsens small trained weights.
-            largest_w = max(np.abs(folded_w[step]).max(initial=0.0), np.abs(folded_j[step]).max(initial=0.0))
-            largest_b = np.abs(folded_b[step]).max(initial=0.0)
-            need = max(largest_w / (target.weights.max_code * weight_lsb), largest_b / (target.biases.max_code * bias_lsb))
+            need = max(
+                np.abs(folded_w[step]).max(initial=0.0) / (target.weights.max_code * weight_lsb),
+                np.abs(folded_j[step]).max(initial=0.0) / (coupling_format.max_code * coupling_lsb),
+                np.abs(folded_b[step]).max(initial=0.0) / (target.biases.max_code * bias_lsb),
+            )
             scale = need if need > 0 else 1.0
         field_unit[step] = unit * scale
 
         for kind, values, fmt, lsb, out in (
             ("weights", folded_w[step], target.weights, weight_lsb * scale, codes_w),
-            ("couplings", folded_j[step], target.weights, weight_lsb * scale, codes_j),
+            ("couplings", folded_j[step], coupling_format, coupling_lsb * scale, codes_j),
             ("biases", folded_b[step], target.biases, bias_lsb * scale, codes_b),
         ):
             codes, clipped, rounded, error = _round(values, fmt, lsb)
@@ -184,4 +202,5 @@ def quantise(
         field_unit=field_unit,
         beta=beta_steps,
         stats=tuple(stats),
+        coupling_factor=coupling_factor,
     )

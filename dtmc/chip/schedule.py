@@ -121,6 +121,11 @@ def chip_program(build: ChipBuild) -> dict:
         "formats": {
             "exact": params.exact,
             "weights": {"bits": target.weights.bits, "range": target.weights.range, "factor": params.weight_factor},
+            "couplings": {
+                "bits": target.coupling_format.bits,
+                "range": target.coupling_format.range,
+                "factor": params.coupling_factor,
+            },
             "biases": {"bits": target.biases.bits, "range": target.biases.range, "factor": params.bias_factor},
             "scale": target.scale,
             "random_bits": target.resolution_bits,
@@ -167,10 +172,11 @@ def format_chip_program(document: dict) -> str:
     if formats["exact"]:
         lines.append("registers: exact float values (quantisation off)")
     else:
-        weights, biases = formats["weights"], formats["biases"]
+        weights, couplings, biases = formats["weights"], formats["couplings"], formats["biases"]
         lines.append(
-            f"registers: weights {weights['bits']}-bit x{weights['factor']}, biases {biases['bits']}-bit x{biases['factor']} "
-            f"field units, scale {formats['scale']}, random source {formats['random_bits']}-bit"
+            f"registers: weights {weights['bits']}-bit x{weights['factor']}, input couplings {couplings['bits']}-bit "
+            f"x{couplings['factor']}, biases {biases['bits']}-bit x{biases['factor']} field units, "
+            f"scale {formats['scale']}, random source {formats['random_bits']}-bit"
         )
 
     lines.append("cells: node (x, y) role colour [visible]")

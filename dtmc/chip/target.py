@@ -108,6 +108,8 @@ class ChipTarget:
     mismatch: Mismatch
     clock: Clock
     energy: EnergyModel
+    couplings: FixedPoint | None = None
+    """Format of the fixed input-coupling registers; None stores them in the weight format."""
     path: str = "<target>"
     backend: Literal["emulator"] = "emulator"
 
@@ -115,6 +117,11 @@ class ChipTarget:
     def degree(self) -> int:
         """Couplings per interior cell."""
         return 4 * len(self.rules)
+
+    @property
+    def coupling_format(self) -> FixedPoint:
+        """Format of the input-coupling registers: their own, or the weight format."""
+        return self.couplings or self.weights
 
 
 @dataclass(frozen=True)
@@ -220,17 +227,32 @@ def _check_relations(values: dict, path: str) -> list[Diagnostic]:
             found.append(Diagnostic(f"dead cell ({x}, {y}) is listed twice", span, hint="remove the repeated entry", path=path))
         seen.add((x, y))
 
-    # The local field is summed as integers in units of the finer LSB, so the two LSBs must differ
-    # by a power of two for a bias code to be a whole number of field units.
-    weight_lsb = values["weights.range"][0] / 2 ** (values["weights.bits"][0] - 1)
-    bias_lsb = values["biases.range"][0] / 2 ** (values["biases.bits"][0] - 1)
-    ratio = max(weight_lsb, bias_lsb) / min(weight_lsb, bias_lsb)
-    if abs(ratio - 2 ** round(math.log2(ratio))) > 1e-9 * ratio:
-        fail(
-            "biases.range",
-            f"bias LSB {bias_lsb:g} and weight LSB {weight_lsb:g} differ by a factor {ratio:g}, not a power of two",
-            "choose ranges so that range / 2**(bits-1) of weights and biases differ by 1, 2, 4, ...",
+    coupling_bits, coupling_range = values["couplings.bits"][0], values["couplings.range"][0]
+    if (coupling_bits is None) != (coupling_range is None):
+        found.append(
+            Diagnostic(
+                "section 'couplings' needs both 'bits' and 'range'",
+                values["couplings"][1],
+                hint="give both, or drop the section to store input couplings in the weight format",
+                path=path,
+            )
         )
+
+    # The local field is summed as integers in units of the finest LSB, so every LSB must be a
+    # power of two times the weights' one for each code to be a whole number of field units.
+    weight_lsb = values["weights.range"][0] / 2 ** (values["weights.bits"][0] - 1)
+    others = [("biases", "bias")]
+    if coupling_bits is not None and coupling_range is not None:
+        others.append(("couplings", "coupling"))
+    for section, noun in others:
+        lsb = values[f"{section}.range"][0] / 2 ** (values[f"{section}.bits"][0] - 1)
+        ratio = max(weight_lsb, lsb) / min(weight_lsb, lsb)
+        if abs(ratio - 2 ** round(math.log2(ratio))) > 1e-9 * ratio:
+            fail(
+                f"{section}.range",
+                f"{noun} LSB {lsb:g} and weight LSB {weight_lsb:g} differ by a factor {ratio:g}, not a power of two",
+                f"choose ranges so that range / 2**(bits-1) of weights and {section} differ by 1, 2, 4, ...",
+            )
     return found
 
 
@@ -262,6 +284,7 @@ def _build_chip(values: dict, path: str) -> ChipTarget:
         ),
         clock=Clock(get("clock.hz"), get("clock.cycles_per_phase"), get("clock.cycles_per_readout"), get("clock.weight_writes_per_cycle")),
         energy=EnergyModel(get("energy.cell_update"), get("energy.random_bit"), get("energy.readout"), get("energy.weight_write")),
+        couplings=FixedPoint(get("couplings.bits"), get("couplings.range")) if get("couplings.bits") is not None else None,
         path=path,
     )
 

@@ -63,6 +63,17 @@ def test_quantised_mode_matches_quantised_law(tiny):
     assert _total_variation(empirical(records), law) < 0.035
 
 
+def test_coupling_format_law(tiny):
+    """Input couplings in their own 6-bit +-8 format (factor 4 over the weights) give the stored law."""
+    graph, weights, biases, _ = tiny
+    target = chip(rules=RULES, couplings=FixedPoint(6, 8.0), scale="fixed")
+    params = quantise(weights[None], 3.0 * graph.coupling, biases[None], target)
+    assert params.coupling_factor == 8
+    _, records = _sample(graph, params, target)
+    law = boltzmann(graph, *params.field_values(0), np.array([1.0, -1.0]))
+    assert _total_variation(empirical(records), law) < 0.035
+
+
 def test_four_bit_law_differs_from_float(tiny):
     """At 4 bits the stored law moves measurably away from the float one, and sampling shows it."""
     graph, weights, biases, target = tiny

@@ -70,6 +70,29 @@ def test_max_scale_follows_largest_coupling():
     assert params.weights.tolist() == [[1]]
 
 
+def test_separate_coupling_format():
+    """Couplings 4-bit over +-4 (LSB 1/2) beside weights 4-bit over +-1 (LSB 1/8): factor 4."""
+    target = chip(weights=FixedPoint(4, 1.0), biases=FixedPoint(4, 2.0), couplings=FixedPoint(4, 4.0), scale="fixed")
+    params = quantise(np.array([[0.25]]), np.array([[2.0, 5.0]]), np.array([[0.5]]), target)
+    assert params.couplings.tolist() == [[4, 7]]
+    assert (params.weight_factor, params.coupling_factor, params.bias_factor) == (1, 4, 2)
+    np.testing.assert_allclose(params.field_values(0)[1], [2.0, 3.5])
+
+
+def test_max_scale_with_coupling_format_keeps_weight_lsb():
+    """A wide 8-bit +-32 coupling format stores J = 2 without setting the 4-bit weights' scale.
+
+    Weights need scale 0.1 / (7 / 8) = 0.114 and J needs only 2 / (127 / 4) = 0.063, so the
+    weights fill their range: 0.1 -> code 7, and J -> 2 / (0.114 / 4) = 70.
+    """
+    weights, couplings, biases = np.array([[0.1, -0.05]]), np.array([[2.0]]), np.array([[0.0]])
+    shared = quantise(weights, couplings, biases, chip(weights=FixedPoint(4, 1.0)))
+    separate = quantise(weights, couplings, biases, chip(weights=FixedPoint(4, 1.0), couplings=FixedPoint(8, 32.0)))
+    assert shared.weights.tolist() == [[0, 0]]
+    assert separate.weights.tolist() == [[7, -4]]
+    assert separate.couplings.tolist() == [[70]]
+
+
 def test_beta_per_step():
     params = quantise(np.ones((2, 1)), np.zeros((2, 1)), np.zeros((2, 1)), chip(), beta=np.array([1.0, 2.0]), enabled=False)
     assert params.weights[:, 0].tolist() == [1.0, 2.0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dtmc.chip.target import ChipTarget, JaxTarget, list_targets, load_target
+from dtmc.chip.target import ChipTarget, FixedPoint, JaxTarget, list_targets, load_target
 from dtmc.errors import TargetError
 from dtmc.resources import targets_dir
 from tests.chip._helpers import write_target
@@ -136,6 +136,29 @@ def test_missing_key_points_at_section(tmp_path):
 def test_lsb_ratio_not_power_of_two(tmp_path):
     message = _error_text(tmp_path, GOOD.replace("  range: 4.0            # range /", "  range: 3.0            # range /"))
     assert "bias LSB 0.0234375 and weight LSB 0.03125 differ by a factor 1.33333, not a power of two" in message
+
+
+def test_coupling_format_loads(tmp_path):
+    text = GOOD.replace("random:\n", "couplings:\n  bits: 6\n  range: 1.0\nrandom:\n")
+    target = load_target(write_target(tmp_path, text))
+    assert target.couplings == FixedPoint(6, 1.0)
+    assert target.coupling_format == FixedPoint(6, 1.0)
+
+
+def test_coupling_format_defaults_to_weights():
+    target = load_target("chip70_g12")
+    assert target.couplings is None
+    assert target.coupling_format == target.weights
+
+
+def test_coupling_format_needs_both_keys(tmp_path):
+    message = _error_text(tmp_path, GOOD.replace("random:\n", "couplings:\n  bits: 6\nrandom:\n"))
+    assert "section 'couplings' needs both 'bits' and 'range'" in message
+
+
+def test_coupling_lsb_ratio_checked(tmp_path):
+    message = _error_text(tmp_path, GOOD.replace("random:\n", "couplings:\n  bits: 6\n  range: 3.0\nrandom:\n"))
+    assert "coupling LSB 0.09375 and weight LSB 0.03125 differ by a factor 3, not a power of two" in message
 
 
 def test_wrong_type_rejected(tmp_path):
