@@ -11,6 +11,10 @@ feature classifier's accuracy on them and dtmc's feature FID. The feature FID co
 small classifier, not from Inception, so its values are not comparable with published Inception
 FIDs. Both sides of each FID use the same number of images.
 
+`--coupling-format 8,16` keeps the fixed input couplings in their own 8-bit format with range 16
+in every row, so only the trained weights and biases lose precision. The range must be a power of
+two times the weight LSB (range / 2**(bits-1)) for the emulator's integer field.
+
 A torus model fits only a torus chip of its own side, so when the target is larger the script uses
 a chip of the model's side with the target's wiring, formats, random source and energy constants.
 """
@@ -75,6 +79,11 @@ def main() -> None:
     parser.add_argument("--bits", type=int, nargs="+", default=[4, 6, 8], help="register bit widths (default: 4 6 8)")
     parser.add_argument("--per-class", type=int, default=64, help="samples per class (default: 64)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the chip's random source (default: 0)")
+    parser.add_argument(
+        "--coupling-format",
+        metavar="BITS,RANGE",
+        help="keep the input couplings in this fixed format for every row (default: the target's)",
+    )
     parser.add_argument("-o", "--output", help="also write the rows as JSON to this file")
     args = parser.parse_args()
     if not args.run and not (args.program and args.checkpoint):
@@ -85,6 +94,9 @@ def main() -> None:
         base = _fitting_chip(program, load_chip_target(args.target))
     except DtmcError as error:
         parser.exit(2, f"{error}\n")
+    if args.coupling_format:
+        bits, _, width = args.coupling_format.partition(",")
+        base = dataclasses.replace(base, couplings=FixedPoint(int(bits), float(width)))
 
     n_classes = len(program.spec.data.classes)
     classes = np.repeat(np.arange(n_classes), args.per_class)
@@ -111,7 +123,8 @@ def main() -> None:
             }
         )
 
-    print(f"# chip quality: {program.spec.name} on {base.name}, {source}")
+    couplings = f"input couplings {base.couplings.bits}-bit +-{base.couplings.range:g}" if base.couplings else "input couplings in the weight format"
+    print(f"# chip quality: {program.spec.name} on {base.name} ({couplings}), {source}")
     print(f"{classes.shape[0]} class-clamped samples ({args.per_class} per class), seed {args.seed}; feature FID is dtmc's, not Inception")
     print("| weights/biases | accuracy | feature FID | clipped | max error | nJ/sample | emulator s |")
     print("|---|---|---|---|---|---|---|")

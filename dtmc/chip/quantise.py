@@ -166,6 +166,12 @@ def quantise(
     weight_lsb, coupling_lsb, bias_lsb = target.weights.lsb, coupling_format.lsb, target.biases.lsb
     unit = min(weight_lsb, coupling_lsb, bias_lsb)
     weight_factor, coupling_factor, bias_factor = (round(lsb / unit) for lsb in (weight_lsb, coupling_lsb, bias_lsb))
+    for name, lsb, factor in (("weight", weight_lsb, weight_factor), ("coupling", coupling_lsb, coupling_factor), ("bias", bias_lsb, bias_factor)):
+        if abs(lsb / unit - factor) > 1e-9 * factor or factor & (factor - 1):
+            raise TargetError(
+                f"{name} LSB {lsb:g} is not a power of two times the finest LSB {unit:g}, so codes cannot be "
+                f"summed as integers; choose register ranges whose range / 2**(bits-1) differ by 1, 2, 4, ..."
+            )
 
     codes_w, codes_j, codes_b = [], [], []
     field_unit = np.empty(n_steps)

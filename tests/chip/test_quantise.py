@@ -103,6 +103,12 @@ def test_shape_mismatch_rejected():
         quantise(np.zeros((3, 4)), np.zeros((2, 1)), np.zeros((2, 1)), chip())
 
 
+def test_lsb_ratio_not_power_of_two_rejected():
+    target = chip(weights=FixedPoint(4, 1.0), biases=FixedPoint(4, 3.0))
+    with pytest.raises(TargetError, match="bias LSB 0.375 is not a power of two times the finest LSB 0.125"):
+        quantise(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)), target)
+
+
 def test_nan_rejected():
     with pytest.raises(TargetError, match="NaN or infinite"):
         quantise(np.array([[np.nan]]), np.zeros((1, 1)), np.zeros((1, 1)), chip())
