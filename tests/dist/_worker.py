@@ -8,13 +8,15 @@ by the tests with XLA_FLAGS=--xla_force_host_platform_device_count=N. Usage::
 
 It writes OUT_DIR/moments.npz (sampler moments of both kernels), OUT_DIR/train.npz (parameters
 after one and two epochs, update trace count, collective counts) and OUT_DIR/epoch_001.ckpt.
-With --resume it also trains the second epoch from the given checkpoint (`resumed_*` arrays).
+With --resume it also trains the second epoch from the given checkpoint (`resumed_*` arrays),
+waiting for that file to appear, since the tests start both runs at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import time
 from pathlib import Path
 
 import jax
@@ -97,6 +99,7 @@ def train(devices: int | None, out: Path, resume: Path | None) -> dict[str, np.n
         first = trainer.train_epoch(trainer.initial_state())
         second = trainer.train_epoch(first)
         if resume is not None:
+            _wait_for(resume)
             loaded = load_checkpoint(resume, program.graph, trainer.optimiser_template())
             resumed = trainer.train_epoch(loaded)
             results["resumed_weights"] = resumed.weights
@@ -115,6 +118,15 @@ def train(devices: int | None, out: Path, resume: Path | None) -> dict[str, np.n
         n_devices=np.array(layout.n_devices), chain_shards=np.array(layout.chain_shards),
     )
     return results
+
+
+def _wait_for(path: Path, timeout_s: float = 600.0) -> None:
+    """Wait until `path` exists: the tests start the run that writes it at the same time as this one."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"checkpoint {path} did not appear within {timeout_s:.0f} s")
+        time.sleep(0.2)
 
 
 def main() -> None:

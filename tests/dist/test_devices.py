@@ -10,18 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.dist._launch import finish, free_port, run_worker, start
+from tests.dist._launch import finish, free_port, start
 
 KERNELS = ("grid", "generic")
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Run the worker on 4 devices, then on 1 device resuming from the 4-device checkpoint."""
+    """Run the worker on 4 devices and, at the same time, on 1 device resuming from the 4-device checkpoint."""
     four = tmp_path_factory.mktemp("four_devices")
     one = tmp_path_factory.mktemp("one_device")
-    run_worker(four, 4)
-    run_worker(one, 1, "--resume", str(four / "epoch_001.ckpt"))
+    workers = [
+        start(["-m", "tests.dist._worker", str(four)], 4),
+        start(["-m", "tests.dist._worker", str(one), "--resume", str(four / "epoch_001.ckpt")], 1),
+    ]
+    for worker in workers:
+        finish(worker)
     return {
         "moments_1": np.load(one / "moments.npz"),
         "moments_4": np.load(four / "moments.npz"),
@@ -77,6 +81,7 @@ def test_four_device_checkpoint_resumes_on_one(runs):
     np.testing.assert_allclose(one["resumed_biases"], one["biases_2"], rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_two_processes_match_one(runs, tmp_path):
     """Two processes of 2 CPU devices each, joined over loopback, train like one device."""
     port = free_port()
