@@ -79,6 +79,8 @@ def main() -> None:
     parser.add_argument("--bits", type=int, nargs="+", default=[4, 6, 8], help="register bit widths (default: 4 6 8)")
     parser.add_argument("--per-class", type=int, default=64, help="samples per class (default: 64)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the chip's random source (default: 0)")
+    parser.add_argument("--scale", choices=("max", "percentile", "fixed"), help="override the target's scaling mode")
+    parser.add_argument("--percentile", type=float, help="override the target's scaling percentile (with --scale percentile)")
     parser.add_argument(
         "--coupling-format",
         metavar="BITS,RANGE",
@@ -94,6 +96,10 @@ def main() -> None:
         base = _fitting_chip(program, load_chip_target(args.target))
     except DtmcError as error:
         parser.exit(2, f"{error}\n")
+    if args.scale:
+        base = dataclasses.replace(base, scale=args.scale)
+    if args.percentile is not None:
+        base = dataclasses.replace(base, scale_percentile=args.percentile)
     if args.coupling_format:
         bits, _, width = args.coupling_format.partition(",")
         base = dataclasses.replace(base, couplings=FixedPoint(int(bits), float(width)))
@@ -124,7 +130,8 @@ def main() -> None:
         )
 
     couplings = f"input couplings {base.couplings.bits}-bit +-{base.couplings.range:g}" if base.couplings else "input couplings in the weight format"
-    print(f"# chip quality: {program.spec.name} on {base.name} ({couplings}), {source}")
+    scaling = f"{base.scale} scaling" + (f" at the {base.scale_percentile:g}th percentile" if base.scale == "percentile" else "")
+    print(f"# chip quality: {program.spec.name} on {base.name} ({couplings}, {scaling}), {source}")
     print(f"{classes.shape[0]} class-clamped samples ({args.per_class} per class), seed {args.seed}; feature FID is dtmc's, not Inception")
     print("| weights/biases | accuracy | feature FID | clipped | max error | nJ/sample | emulator s |")
     print("|---|---|---|---|---|---|---|")

@@ -12,6 +12,8 @@ Scaling (`ChipTarget.scale`):
 * `fixed`: the formats' ranges are used as written; values beyond them are clipped.
 * `max`: per step, all formats are scaled by one common factor, the smallest at which nothing
   clips, so the largest value relative to its format's range fills that range.
+* `percentile`: as `max`, but with the `scale_percentile` percentile of each kind's magnitudes in
+  place of the largest value, so a few outliers clip and the rest get a finer LSB.
 """
 
 from __future__ import annotations
@@ -102,6 +104,13 @@ def _as_steps(name: str, values: np.ndarray, n_steps: int, width: int) -> np.nda
     return array
 
 
+def _magnitude(values: np.ndarray, percentile: float) -> float:
+    """Return the `percentile` percentile of |values| (the maximum at 100), 0 for no values."""
+    if values.size == 0:
+        return 0.0
+    return float(np.percentile(np.abs(values), percentile))
+
+
 def _round(values: np.ndarray, fmt: FixedPoint, lsb: float) -> tuple[np.ndarray, int, int, float]:
     """Return codes and the clipped count, rounded count and largest error in field units."""
     ideal = values / lsb
@@ -178,13 +187,14 @@ def quantise(
     stats: list[QuantStats] = []
     for step in range(n_steps):
         scale = 1.0
-        if target.scale == "max":
+        if target.scale != "fixed":
             # Without a coupling format of their own, a large input coupling J (about 2 for label
             # spins in early steps) sets the weight LSB and coarsens small trained weights.
+            percentile = 100.0 if target.scale == "max" else target.scale_percentile
             need = max(
-                np.abs(folded_w[step]).max(initial=0.0) / (target.weights.max_code * weight_lsb),
-                np.abs(folded_j[step]).max(initial=0.0) / (coupling_format.max_code * coupling_lsb),
-                np.abs(folded_b[step]).max(initial=0.0) / (target.biases.max_code * bias_lsb),
+                _magnitude(folded_w[step], percentile) / (target.weights.max_code * weight_lsb),
+                _magnitude(folded_j[step], percentile) / (coupling_format.max_code * coupling_lsb),
+                _magnitude(folded_b[step], percentile) / (target.biases.max_code * bias_lsb),
             )
             scale = need if need > 0 else 1.0
         field_unit[step] = unit * scale

@@ -98,9 +98,8 @@ class ChipTarget:
     dead_cells: tuple[tuple[int, int], ...]
     weights: FixedPoint
     biases: FixedPoint
-    scale: Literal["max", "fixed"]
-    """`max`: per step, the largest |beta * w| (or |beta * b|) fills the code range; `fixed`: the
-    register ranges are used as written."""
+    scale: Literal["max", "percentile", "fixed"]
+    """How `quantise` scales the register formats per step (its module docstring explains)."""
     resolution_bits: int
     """The random integer compared against a cell's response curve has this many bits."""
     bits_per_update: int
@@ -110,6 +109,8 @@ class ChipTarget:
     energy: EnergyModel
     couplings: FixedPoint | None = None
     """Format of the fixed input-coupling registers; None stores them in the weight format."""
+    scale_percentile: float = 99.9
+    """Percentile of |beta * value| that fills each format's range under `percentile` scaling."""
     path: str = "<target>"
     backend: Literal["emulator"] = "emulator"
 
@@ -285,6 +286,7 @@ def _build_chip(values: dict, path: str) -> ChipTarget:
         clock=Clock(get("clock.hz"), get("clock.cycles_per_phase"), get("clock.cycles_per_readout"), get("clock.weight_writes_per_cycle")),
         energy=EnergyModel(get("energy.cell_update"), get("energy.random_bit"), get("energy.readout"), get("energy.weight_write")),
         couplings=FixedPoint(get("couplings.bits"), get("couplings.range")) if get("couplings.bits") is not None else None,
+        scale_percentile=get("weights.percentile"),
         path=path,
     )
 

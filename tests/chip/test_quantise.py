@@ -93,6 +93,28 @@ def test_max_scale_with_coupling_format_keeps_weight_lsb():
     assert separate.couplings.tolist() == [[70]]
 
 
+def test_percentile_scale_clips_outliers():
+    """99 weights of 0.1 and one of 10: the 98th percentile (0.1) fills the 4-bit range."""
+    weights = np.full((1, 100), 0.1)
+    weights[0, 0] = 10.0
+    target = chip(weights=FixedPoint(4, 1.0), biases=FixedPoint(4, 1.0), scale="percentile", scale_percentile=98.0)
+    params = quantise(weights, np.zeros((1, 1)), np.zeros((1, 1)), target)
+    assert params.weights[0, 1] == 7
+    assert params.weights[0, 0] == 7
+    stats = {s.kind: s for s in params.stats}
+    assert stats["weights"].clipped == 1
+    assert stats["weights"].max_error == pytest.approx(10.0 - 0.1)
+
+
+def test_percentile_100_equals_max():
+    rng = np.random.default_rng(1)
+    weights, biases = rng.normal(0, 1, (2, 30)), rng.normal(0, 1, (2, 5))
+    by_max = quantise(weights, np.ones((2, 3)), biases, chip(scale="max"))
+    by_percentile = quantise(weights, np.ones((2, 3)), biases, chip(scale="percentile", scale_percentile=100.0))
+    np.testing.assert_array_equal(by_max.weights, by_percentile.weights)
+    np.testing.assert_array_equal(by_max.field_unit, by_percentile.field_unit)
+
+
 def test_beta_per_step():
     params = quantise(np.ones((2, 1)), np.zeros((2, 1)), np.zeros((2, 1)), chip(), beta=np.array([1.0, 2.0]), enabled=False)
     assert params.weights[:, 0].tolist() == [1.0, 2.0]

@@ -145,6 +145,13 @@ def test_coupling_format_loads(tmp_path):
     assert target.coupling_format == FixedPoint(6, 1.0)
 
 
+def test_percentile_scale_loads(tmp_path):
+    text = GOOD.replace("  scale: max ", "  scale: percentile\n  percentile: 99.5 ")
+    target = load_target(write_target(tmp_path, text))
+    assert target.scale == "percentile"
+    assert target.scale_percentile == 99.5
+
+
 def test_coupling_format_defaults_to_weights():
     target = load_target("chip70_g12")
     assert target.couplings is None
