@@ -99,7 +99,7 @@ class ChipTarget:
     weights: FixedPoint
     biases: FixedPoint
     scale: Literal["max", "percentile", "fixed"]
-    """How `quantise` scales the register formats per step (its module docstring explains)."""
+    """Scaling mode of the register formats per step, described in `dtmc.chip.quantise`."""
     resolution_bits: int
     """The random integer compared against a cell's response curve has this many bits."""
     bits_per_update: int
