@@ -44,18 +44,17 @@ class Layout:
     def describe(self) -> str:
         """Return a one-line summary for run logs and reports."""
         platform = jax.devices()[0].platform
-        if jax.process_count() > 1:
-            platform = f"{platform} (over {jax.process_count()} processes)"
+        processes = f" in {jax.process_count()} processes" if jax.process_count() > 1 else ""
         if self.n_devices == 1:
-            return f"layout: 1 {platform} device, {self.n_steps} steps x {self.n_chains} chains on it"
+            return f"layout: 1 {platform} device, {self.n_steps} step(s) x {self.n_chains} chains on it"
         per_device_chains = self.n_chains // self.chain_shards
         steps_text = (
             f"{self.n_steps // self.step_groups} step(s) per device group"
             if self.step_groups > 1
-            else f"all {self.n_steps} steps on every device"
+            else f"all {self.n_steps} step(s) on every device"
         )
         return (
-            f"layout: {self.n_devices} {platform} devices as mesh {STEP_AXIS}={self.step_groups} x "
+            f"layout: {self.n_devices} {platform} devices{processes} as mesh {STEP_AXIS}={self.step_groups} x "
             f"{CHAIN_AXIS}={self.chain_shards}; {steps_text}, {per_device_chains} chains per device"
         )
 

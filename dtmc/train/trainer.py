@@ -92,7 +92,7 @@ class Trainer:
         self.positive = factory(self.graph, program.schedule["train_positive"])
         self.negative = factory(self.graph, program.schedule["train_negative"])
         self.optimiser = make_optimiser(train, self.batches_per_epoch)
-        # Split over the devices of the active layout (`dtmc.dist.use_layout`); plain jit without one.
+        # Split over the devices of the layout set by `dtmc.dist.use_layout`, or plain jit without one.
         self._update = jit_over_layout(self._build_update(), ("steps", "steps", "steps", "chains", "replicated", "steps"))
 
         # The probe runs twice the warmup, so its longest lag equals the warmup a training chain gets.
