@@ -11,7 +11,7 @@ from dtmc.data import load_dataset
 from dtmc.data.cache import data_dir
 from dtmc.data.encoding import downsample
 from dtmc.errors import DataError
-from dtmc.eval import FID_PROTOCOL, class_accuracy, fid_score
+from dtmc.eval import FID_PROTOCOL, class_accuracy, fid_score, reference_statistics
 from dtmc.eval.network import load_feature_net, prepare_images, resize_to_input
 from dtmc.eval.statistics import _batch_outputs, features
 
@@ -164,3 +164,12 @@ def test_full_test_set_accuracy_and_fid(name, minimum):
     assert class_accuracy(binary, data.labels, dataset=name) >= minimum - 0.02
     assert fid_score(images, dataset=name, reference="gray") < 20.0
     assert fid_score(binary, dataset=name, reference="binary") < 20.0
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_committed_statistics_cover_every_form(name):
+    for form in FID_PROTOCOL.reference_forms:
+        mean, cov = reference_statistics(name, reference=form)
+        assert mean.shape == (128,)
+        assert cov.shape == (128, 128)
+        assert np.all(np.linalg.eigvalsh(cov) > -1e-4)
