@@ -1,4 +1,4 @@
-"""Train the FID feature network of one dataset and write its weights and feature statistics.
+"""Train the FID feature network of one dataset and write its weights.
 
 Usage: python scripts/train_feature_net.py mnist|fashion_mnist [--epochs N] [--seed S]
 

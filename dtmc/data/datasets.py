@@ -107,7 +107,7 @@ def _validate_user_file(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]
     elif np.issubdtype(images.dtype, np.floating):
         if not np.all(np.isfinite(images)) or images.min() < 0.0 or images.max() > 1.0:
             raise DataError(
-                f"{name} holds floats outside [0, 1] (min {np.nanmin(images):g}, max "
+                f"{name} contains floats outside [0, 1] (min {np.nanmin(images):g}, max "
                 f"{np.nanmax(images):g}); scale float images to [0, 1] or store uint8 0..255"
             )
         pixels = np.round(images * 255.0).astype(np.uint8)

@@ -144,8 +144,8 @@ def encode_labels(labels: Sequence[int] | np.ndarray, classes: Sequence[int], re
 def decode_labels(bits: UInt8[np.ndarray, "n spins"], n_classes: int, repeat: int) -> Int64[np.ndarray, " n"]:
     """Decode label bits by majority vote over the copies; return class indices (not class ids).
 
-    Each class gets one vote per copy in which its bit is on; the class with most votes wins and
-    ties go to the lowest class index.
+    Each class gets one vote per copy in which its bit is on. The class with the most votes wins,
+    and a tie goes to the lowest class index.
 
     Raises:
         DataError: if the bit array is not [N, n_classes * repeat].

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 ReferenceForm = Literal["binary", "gray", "binary_14", "gray_14"]
 
-# How each reference form derives from grayscale training images in [0, 1]. The `_14` forms are
+# Derivation of each reference form from grayscale training images in [0, 1]. The `_14` forms are
 # 2x2 block means at 14x14, as `encode_images` downsamples, and are resized back to 28x28 by the
 # network exactly like generated 14x14 images, so a perfect 14x14 model scores as real data would.
 REFERENCE_FORMS = {

@@ -131,7 +131,7 @@ def test_labels_round_trip_gives_class_index():
 
 
 def test_decode_labels_majority_vote():
-    """Copies say class 0, class 1, class 1: class 1 wins two votes to one."""
+    """Copies vote for class 0, class 1, class 1: class 1 wins two votes to one."""
     bits = np.array([[1, 0, 0, 0, 1, 0, 0, 1, 0]], dtype=np.uint8)
     assert decode_labels(bits, n_classes=3, repeat=3).tolist() == [1]
 
