@@ -18,6 +18,7 @@ from jaxtyping import Float
 from dtmc.data.datasets import feature_dataset
 from dtmc.data.encoding import downsample
 from dtmc.errors import DataError
+from dtmc.spec import DataSpec
 from dtmc.eval.network import FEATURE_DIM, N_CLASSES, NET_SIDE, load_feature_net, prepare_images, weights_dir
 from dtmc.eval.statistics import features, frechet_distance, mixture_statistics
 
@@ -29,6 +30,7 @@ __all__ = [
     "fid_score",
     "class_accuracy",
     "reference_statistics",
+    "reference_form_for",
 ]
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,15 @@ REFERENCE_FORMS = {
     "binary_14": lambda images: (downsample(images, 14) > 0.5).astype(np.float32),
     "gray_14": lambda images: downsample(images, 14).astype(np.float32),
 }
+
+
+def reference_form_for(data: DataSpec) -> ReferenceForm:
+    """Return the reference form that matches a model's encoding: binary or gray, 28 or 14 pixels.
+
+    Images of other sides are compared against the 28x28 references after resizing.
+    """
+    base = "binary" if data.encoding == "binary" or data.levels == 1 else "gray"
+    return f"{base}_14" if data.side == 14 else base
 
 
 @dataclass(frozen=True)

@@ -107,10 +107,11 @@ def evaluate(
         logger.warning("no feature network for data source %s, so FID and accuracy are skipped", spec.data.source)
         return Evaluation(metrics=metrics, clamped=clamped, free=free)
 
-    from dtmc.eval import class_accuracy, fid_score
+    from dtmc.eval import class_accuracy, fid_score, reference_form_for
 
     images = decode_samples(spec, clamped.bits)
     class_ids = np.asarray(spec.data.classes)[classes]
-    metrics["fid"] = float(fid_score(images, dataset=dataset, classes=spec.data.classes))
+    reference = reference_form_for(spec.data)
+    metrics["fid"] = float(fid_score(images, dataset=dataset, classes=spec.data.classes, reference=reference))
     metrics["accuracy"] = float(class_accuracy(images, class_ids, dataset=dataset))
     return Evaluation(metrics=metrics, clamped=clamped, free=free)
