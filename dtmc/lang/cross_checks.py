@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from dtmc.lang.fields import DATASETS
-from dtmc.spec import PATTERNS, DataSpec
+import numpy as np
+
+from dtmc.diffusion import step_couplings
+from dtmc.lang.fields import DATASETS, FIELDS
+from dtmc.lang.summary import base_edge_count
+from dtmc.spec import PATTERNS, DataSpec, DiffusionSpec, GraphSpec
 
 if TYPE_CHECKING:
     from dtmc.lang.checker import CheckContext
@@ -24,6 +28,12 @@ _VISIBLE_FRACTION_LOW, _VISIBLE_FRACTION_HIGH = 0.10, 0.45
 # denoise inputs it never saw.
 _MIN_FINAL_FLIP = 0.45
 
+# A 400x400 G20 grid (1.6 million base edges) took about 1 GB and 30 s to compile, so the edge cap
+# keeps a compile near 2.5 GB. The parameter cap keeps float32 weights and Adam state under 2 GB.
+# NOTE: both caps are estimates from that one measurement on CPU, not limits of any backend.
+MAX_BASE_EDGES = 4_000_000
+MAX_PARAMETERS = 100_000_000
+
 
 def cross_check(context: CheckContext) -> None:
     """Run every multi-setting check, appending diagnostics to `context`."""
@@ -32,6 +42,8 @@ def cross_check(context: CheckContext) -> None:
     rules = _check_graph(context)
     if rules is not None:
         _check_fit(context)
+        _check_size(context, rules)
+    _check_couplings(context)
     _check_step_lists(context)
     _check_penalty(context)
     _check_generate(context)
@@ -133,8 +145,17 @@ def _check_graph(context: CheckContext) -> tuple[tuple[int, int], ...] | None:
             context.report(f"{rule_text} reaches {reach} cells but the grid side is {side}", *anchors, span=span,
                            section="graph", hint=f"use a grid side above {reach} or a shorter rule")
             continue
-        # The four rotations of a rule give the same edges, so rotated rules are duplicates.
+        # The four rotations of a rule give the same edges, so rotated rules are duplicates. On a
+        # torus offsets wrap, so rules that are equal modulo the side are duplicates too.
         rotations = frozenset({(a, b), (-b, a), (-a, -b), (b, -a)})
+        if torus:
+            rotations = frozenset((dx % side, dy % side) for dx, dy in rotations)
+            if len(rotations) < 4:
+                valid = False
+                context.report(f"{rule_text} wraps onto itself on a {side}x{side} torus: it reaches the same "
+                               "cell in both directions", *anchors, span=span, section="graph",
+                               hint=f"use a grid side other than {side} or another rule")
+                continue
         if rotations in seen:
             valid = False
             first = seen[rotations]
@@ -188,6 +209,43 @@ def _visible_counts(context: CheckContext) -> tuple[int, int]:
     if context.get("labels.kind") != "none":
         labels = len(context.get("data.classes")) * context.get("labels.repeat")
     return data.image_spins, labels
+
+
+def _check_size(context: CheckContext, rules: tuple[tuple[int, int], ...]) -> None:
+    """Reject models whose graph or parameters would not fit in memory at compile or train time."""
+    if not context.ok("graph.torus", "diffusion.steps"):
+        return
+    side, steps = context.get("graph.side"), context.get("diffusion.steps")
+    edges = base_edge_count(GraphSpec(side=side, torus=context.get("graph.torus"), rules=tuple(rules)))
+    if edges > MAX_BASE_EDGES:
+        context.report(f"the {side}x{side} grid has {edges} base edges per step, more than the {MAX_BASE_EDGES} "
+                       "the compiler can hold", "graph.side", section="graph",
+                       hint="use a smaller grid side or a pattern with fewer rules")
+        return
+    parameters = steps * (edges + side * side)
+    if parameters > MAX_PARAMETERS:
+        context.report(f"{steps} steps x {edges + side * side} parameters per step make {parameters} trainable "
+                       f"parameters, more than {MAX_PARAMETERS}", "diffusion.steps", "graph.side",
+                       section="diffuse", hint="use fewer diffusion steps or a smaller grid")
+
+
+def _check_couplings(context: CheckContext) -> None:
+    """Reject noise rates so small that a step's input coupling overflows (its flip chance is 0)."""
+    paths = ("diffusion.steps", "diffusion.schedule", "diffusion.image_rate", "diffusion.label_rate")
+    if not context.ok(*paths):
+        return
+    steps, schedule = context.get("diffusion.steps"), context.get("diffusion.schedule")
+    for path in paths[2:]:
+        # Both rates go in as the same value, so an error names only the rate that causes it.
+        rate = context.get(path)
+        try:
+            couplings = step_couplings(DiffusionSpec(steps=steps, schedule=schedule, image_rate=rate, label_rate=rate))
+        except (ValueError, OverflowError):
+            couplings = (np.array([math.inf]),)
+        if not np.all(np.isfinite(couplings[0])):
+            context.report(f"{FIELDS[path].label} {context.get(path):g} is too small: the first step would flip no "
+                           "bits, so its input coupling is infinite", path, section="diffuse",
+                           hint="use a rate of at least 1e-6")
 
 
 def _check_step_lists(context: CheckContext) -> None:
@@ -248,10 +306,13 @@ def _warn(context: CheckContext) -> None:
         visible = sum(_visible_counts(context))
         fraction = visible / (side * side)
         if visible <= side * side // 2 and not _VISIBLE_FRACTION_LOW <= fraction <= _VISIBLE_FRACTION_HIGH:
+            suggested = round(math.sqrt(4 * visible))
+            if context.get("graph.torus"):
+                suggested = 2 * round(math.sqrt(visible))
             context.report(
                 f"visible spins fill {fraction:.0%} of the grid ({visible} of {side * side} cells)",
                 "graph.side", section="graph", severity="warning",
-                hint=f"models train best with about 25% visible; a grid side near {round(math.sqrt(4 * visible))} "
+                hint=f"models train best with about 25% visible; a grid side near {suggested} "
                      "gives that",
             )
 
