@@ -154,6 +154,11 @@ def save_program(program: Program, path: str | os.PathLike) -> Path:
         ProgramError: if the folder or the file cannot be written.
     """
     path = Path(path)
+    # The rename below would replace a folder's entry, a device or a pipe with the program file.
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ProgramError(f"cannot write program {path}: it is {kind}; give a file path such as model.dtmp")
+
     arrays = [(name + ".npy", _npy_bytes(array)) for name, array in _array_entries(program)]
     manifest = dict(program.manifest)
     manifest["content_hash"] = content_hash(manifest, arrays)
@@ -238,6 +243,7 @@ def load_program(path: str | os.PathLike) -> Program:
         )
         schedule = {key.split("/", 1)[1]: value for key, value in arrays.items() if key.startswith("schedule/")}
         blocks = tuple(arrays[key] for key in sorted(arrays) if key.startswith("blocks/"))
+        _check_consistent(spec, graph, schedule, blocks, arrays["params/init_weights"], arrays["params/init_biases"])
         return Program(
             manifest=manifest,
             spec=spec,
@@ -247,8 +253,36 @@ def load_program(path: str | os.PathLike) -> Program:
             init_weights=arrays["params/init_weights"],
             init_biases=arrays["params/init_biases"],
         )
-    except (KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError, IndexError) as error:
         raise _corrupt(path, f"missing or invalid entry: {error}") from error
+
+
+def _check_consistent(spec: ModelSpec, graph: GraphArrays, schedule: dict[str, np.ndarray],
+                      blocks: tuple[np.ndarray, ...], weights: np.ndarray, biases: np.ndarray) -> None:
+    """Raise ValueError when the arrays do not fit each other or the spec.
+
+    The content hash only detects accidental damage: a file edited and hashed again passes it, and
+    backends index these arrays without further checks.
+    """
+    try:
+        graph.validate()
+    except AssertionError:
+        raise ValueError("graph arrays break the node numbering") from None
+    if graph.edges.size and graph.edges.min() < 0:
+        raise ValueError("graph/edges has a negative node id")
+
+    steps, n_edges = spec.diffusion.steps, graph.edges.shape[0]
+    if graph.n_visible != spec.visible_spins or graph.n_steps != steps:
+        raise ValueError(f"graph/coupling has shape {graph.coupling.shape}, expected ({steps}, {spec.visible_spins})")
+    if weights.shape != (steps, n_edges) or biases.shape != (steps, graph.n_grid):
+        raise ValueError(f"parameter shapes {weights.shape} and {biases.shape} do not match {steps} steps, "
+                         f"{n_edges} edges and {graph.n_grid} grid nodes")
+    for phase, mask in schedule.items():
+        if mask.shape != (graph.n_nodes,) or mask.dtype != np.bool_:
+            raise ValueError(f"schedule/{phase} is not a bool mask over {graph.n_nodes} nodes")
+    for block in blocks:
+        if block.ndim != 1 or (block.size and (block.min() < 0 or block.max() >= graph.n_grid)):
+            raise ValueError(f"a colour block contains node ids outside 0..{graph.n_grid - 1}")
 
 
 def _check_version(path: Path, manifest: Any) -> None:
