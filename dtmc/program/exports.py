@@ -127,7 +127,7 @@ def export_step(ir: ModelIR, step: int, fmt: Literal["graphml", "dot", "svg"], p
     """Write step `step` of `ir` to `path` in format `fmt`.
 
     Raises:
-        DtmcError: for an unknown format.
+        DtmcError: for an unknown format or a file that cannot be written.
         PassError: for a step out of range.
     """
     writers = {"graphml": to_graphml, "dot": to_dot, "svg": to_svg}
@@ -135,5 +135,14 @@ def export_step(ir: ModelIR, step: int, fmt: Literal["graphml", "dot", "svg"], p
         raise DtmcError(f"unknown export format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}")
     text = writers[fmt](ir, step)
     path = Path(path)
-    path.write_text(text, encoding="utf-8")
+
+    # Write a temporary file and rename it, so a failed write leaves no partial export behind.
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise DtmcError(f"cannot write {fmt} export {path}: {error.strerror or error}; "
+                        "choose another output path with -o") from error
     return path
