@@ -122,6 +122,10 @@ def parse_value(text: str, path: str) -> Value:
         tree = grammar().parse(text, start="override")
     except UnexpectedInput as error:
         diagnostic = syntax_diagnostic(error, text, path)
+        # An override has no model braces, so text after a complete value needs its own message.
+        if isinstance(error, UnexpectedToken) and set(error.expected) <= END_NAMES:
+            diagnostic = Diagnostic(f"unexpected '{error.token}' after the value", diagnostic.span,
+                                    hint="write a list as [a, b] or a, b", path=path)
         raise DtmcSyntaxError(diagnostic.message, [diagnostic], text) from None
     if tree.data == "tuple_sequence":
         items = tuple(value_from_tree(child) for child in tree.children)
@@ -205,8 +209,10 @@ def _unexpected_character(error: UnexpectedCharacters, path: str) -> Diagnostic:
             hint='a quoted string must end with " on the same line',
             path=path,
         )
+    # Control characters such as NUL print as nothing, so show them escaped.
+    char = error.char if error.char.isprintable() else repr(error.char)[1:-1]
     return Diagnostic(
-        f"unexpected character '{error.char}'{_after(error.token_history)}",
+        f"unexpected character '{char}'{_after(error.token_history)}",
         span,
         hint="settings are keywords such as 'epochs'; values are numbers, names, \"quoted strings\", "
              "ranges 0..9, lists [a, b] or pairs (a, b); '#' starts a comment",
