@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for index, path in enumerate(args.files):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # The utf-8-sig codec drops the byte-order mark that some editors write.
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             print(f"{path}: error: cannot read model file: {reason}", file=sys.stderr)

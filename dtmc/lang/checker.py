@@ -19,6 +19,9 @@ from dtmc.spec import PATTERNS, ModelSpec
 
 __all__ = ["check_model", "load_model", "CheckContext"]
 
+# Past this many diagnostics the rest are mostly repeats, and each rendering rereads the source.
+_MAX_DIAGNOSTICS = 50
+
 
 @dataclasses.dataclass
 class CheckContext:
@@ -169,7 +172,14 @@ def _check(text: str, path: str, overrides: Sequence[str]) -> tuple[ModelSpec | 
 
     # File diagnostics first, in source order, then those about overrides.
     diagnostics.sort(key=lambda d: (d.path != path, d.span.line if d.span else 0, d.span.column if d.span else 0))
-    if any(d.severity == "error" for d in diagnostics):
+    failed = any(d.severity == "error" for d in diagnostics)
+    if len(diagnostics) > _MAX_DIAGNOSTICS:
+        hidden = len(diagnostics) - _MAX_DIAGNOSTICS
+        diagnostics = diagnostics[:_MAX_DIAGNOSTICS] + [
+            Diagnostic(f"{hidden} more diagnostics not shown", severity="note", path=path,
+                       hint="fix the ones shown and check again")
+        ]
+    if failed:
         return None, diagnostics, False
     return _build_spec(context, text), diagnostics, False
 
@@ -190,7 +200,7 @@ def load_model(path: str | Path, overrides: Sequence[str] = ()) -> ModelSpec:
         CheckError: if any setting is invalid; `err.diagnostics` contains every error and warning.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # The utf-8-sig codec drops the byte-order mark that some editors write.
     except FileNotFoundError:
         raise DtmcError(f"model file '{path}' not found") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -81,3 +81,29 @@ def test_torus_hint_suggests_even_side():
     hints = [d.hint for d in diagnostics if d.severity == "warning" and "visible" in d.message]
     suggested = int(hints[0].split("grid side near ")[1].split()[0])
     assert suggested % 2 == 0
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.dtm"
+    path.write_bytes(b"\xef\xbb\xbf" + _model(side=30, graph="pattern G8").encode())
+    assert main(["check", "-q", str(path)]) == 0
+
+
+@pytest.mark.parametrize("value", ["5 6", "5}"])
+def test_override_extra_text_after_value(value):
+    errors = _errors(_model(side=30, graph="pattern G8"), (f"train.epochs={value}",))
+    assert len(errors) == 1
+    assert "after the value" in errors[0]
+    assert "closing" not in errors[0]
+
+
+def test_control_character_is_shown_escaped():
+    errors = _errors(_model(side=30, graph="pattern G8") + "\x00")
+    assert errors == ["unexpected character '\\x00' after '}'"]
+
+
+def test_many_repeated_settings_are_capped():
+    text = "model m { data mnist train " + "epochs 5 " * 3000 + "}"
+    _, diagnostics = check_model(text, "m.dtm")
+    assert len(diagnostics) == 51
+    assert diagnostics[-1].message == "2949 more diagnostics not shown"
