@@ -98,6 +98,13 @@ def compile_ir(
     pipeline = build_pipeline(spec, target=target, extra_passes=extra_passes, callback=after_pass)
     # Checked after the pipeline is built, because building it imports the target pass modules.
     selected.update(_check_print_after(print_after))
+    running = [compiler_pass.name for compiler_pass in pipeline.passes]
+    idle = sorted(selected - set(running) - {ALL_PASSES})
+    if idle:
+        raise PassError(
+            f"cannot print after pass '{idle[0]}': it does not run for target '{target}'; "
+            f"choose '{ALL_PASSES}' or one of {', '.join(running)}"
+        )
     records = pipeline.apply(ir)
     if timings:
         emit(f"total        {sum(r.run_seconds + r.verify_seconds for r in records) * 1e3:8.1f} ms")

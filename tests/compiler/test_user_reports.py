@@ -96,3 +96,10 @@ def test_rehashed_inconsistent_program_is_rejected(model_file, tmp_path, name, m
     _rewrite(path, name, make(program))
     with pytest.raises(ProgramError, match="truncated or corrupted"):
         load_program(path)
+
+
+def test_print_after_pass_of_another_target(model_file, tmp_path, capsys):
+    status = main(["compile", str(model_file), "-o", str(tmp_path / "m.dtmp"), "--print-after", "fit"])
+    assert status == 2
+    assert "does not run for target 'jax'" in capsys.readouterr().err
+    assert not (tmp_path / "m.dtmp").exists()
