@@ -77,6 +77,11 @@ def _compile(args: argparse.Namespace) -> int:
     from dtmc.program.artifact import PROGRAM_SUFFIX, save_program
     from dtmc.program.exports import export_step
 
+    if args.step != 0 and not args.emit:
+        raise DtmcError(f"--step {args.step} has no effect without --emit; add e.g. --emit svg")
+    if args.output == "" or args.target == "":
+        raise DtmcError("-o and --target need a value; leave the option out to use the default")
+
     source = Path(args.file)
     spec = load_model(source, args.overrides)
     if args.emit and not 0 <= args.step < spec.diffusion.steps:

@@ -103,3 +103,13 @@ def test_print_after_pass_of_another_target(model_file, tmp_path, capsys):
     assert status == 2
     assert "does not run for target 'jax'" in capsys.readouterr().err
     assert not (tmp_path / "m.dtmp").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [(["--step", "3"], "has no effect without --emit"), (["-o", ""], "need a value"), (["--target", ""], "need a value")],
+)
+def test_ignored_compile_options_are_rejected(model_file, capsys, options, words):
+    assert main(["compile", str(model_file), *options]) == 2
+    assert words in capsys.readouterr().err
+    assert not model_file.with_suffix(".dtmp").exists()
