@@ -218,9 +218,10 @@ def _check_size(context: CheckContext, rules: tuple[tuple[int, int], ...]) -> No
     side, steps = context.get("graph.side"), context.get("diffusion.steps")
     edges = base_edge_count(GraphSpec(side=side, torus=context.get("graph.torus"), rules=tuple(rules)))
     if edges > MAX_BASE_EDGES:
-        context.report(f"the {side}x{side} grid has {edges} base edges per step, more than the {MAX_BASE_EDGES} "
-                       "the compiler can hold", "graph.side", section="graph",
-                       hint="use a smaller grid side or a pattern with fewer rules")
+        largest = math.isqrt(MAX_BASE_EDGES * side * side // edges)
+        context.report(f"the {side}x{side} grid has {edges} base edges per step, more than the compiler's limit "
+                       f"of {MAX_BASE_EDGES}", "graph.side", section="graph",
+                       hint=f"use a grid side of at most about {largest} or a pattern with fewer rules")
         return
     parameters = steps * (edges + side * side)
     if parameters > MAX_PARAMETERS:
