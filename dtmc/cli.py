@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
+import warnings
 
 from dtmc import __version__
 from dtmc.errors import DtmcError
@@ -56,13 +57,24 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
     try:
-        return int(args.func(args) or 0)
+        # Model and pass warnings are user diagnostics: print their text, not Python's file:line form.
+        with warnings.catch_warnings():
+            warnings.showwarning = _print_warning
+            return int(args.func(args) or 0)
     except DtmcError as error:
         print(str(error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dtmc: interrupted", file=sys.stderr)
         return 130
+
+
+def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """Print a warning's text, with a `warning:` prefix unless it is a rendered diagnostic."""
+    text = str(message)
+    if "warning:" not in text.split("\n", 1)[0]:
+        text = f"warning: {text}"
+    print(text, file=sys.stderr)
 
 
 if __name__ == "__main__":

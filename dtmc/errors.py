@@ -55,12 +55,34 @@ class Diagnostic:
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_column:
                     width = max(1, self.span.end_column - self.span.column)
+                text, caret_column, width = _excerpt(text, self.span.column, width)
                 lines.append(f"  {text}")
-                lines.append("  " + " " * (self.span.column - 1) + "^" + "~" * (width - 1))
+                lines.append("  " + " " * (caret_column - 1) + "^" + "~" * (width - 1))
 
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
+
+
+# Source lines longer than this are cut to a window around the span, marked with "...".
+_MAX_SHOWN_LINE = 160
+
+
+def _excerpt(text: str, column: int, width: int) -> tuple[str, int, int]:
+    """Cut a long source line to a window around `column`; return it, the new column and width."""
+    if len(text) <= _MAX_SHOWN_LINE:
+        return text, column, width
+    start = max(0, column - 1 - _MAX_SHOWN_LINE // 3)
+    end = start + _MAX_SHOWN_LINE
+    excerpt = text[start:end]
+    shift = start
+    if start > 0:
+        excerpt = "..." + excerpt
+        shift -= 3
+    if end < len(text):
+        excerpt += "..."
+    width = min(width, len(excerpt) - (column - shift) + 1)
+    return excerpt, column - shift, max(1, width)
 
 
 def render_diagnostics(diagnostics: list[Diagnostic], source: str | None = None) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
 from pathlib import Path
 
 from dtmc.errors import DtmcError
@@ -57,18 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_compile(args: argparse.Namespace) -> int:
     """Compile `args.file`, write the program and the requested exports; return the exit status."""
-    # Model and pass warnings are user diagnostics: print their text, not Python's file:line form.
-    with warnings.catch_warnings():
-        warnings.showwarning = _print_warning
-        return _compile(args)
-
-
-def _print_warning(message: Warning | str, *_: object, **__: object) -> None:
-    """Print a warning's text, with a `warning:` prefix unless it is a rendered diagnostic."""
-    text = str(message)
-    if "warning:" not in text.split("\n", 1)[0]:
-        text = f"warning: {text}"
-    print(text, file=sys.stderr)
+    return _compile(args)
 
 
 def _compile(args: argparse.Namespace) -> int:
