@@ -19,7 +19,7 @@ from dtmc.backend.random_bits import RNG_NAMES
 from dtmc.backend.sampler import KERNEL_NAMES
 from dtmc.compiler import compile_model
 from dtmc.errors import DtmcError
-from dtmc.spec import PATTERNS, GraphSpec, ModelSpec
+from dtmc.spec import PATTERNS, DataSpec, GraphSpec, LabelSpec, ModelSpec
 
 __all__ = ["register", "run_sampler"]
 
@@ -54,6 +54,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sampler.set_defaults(func=run_sampler)
 
 
+def _visible_layout_for(side: int) -> tuple[DataSpec, LabelSpec]:
+    """Pick the largest MNIST-like image (28, 14 or 7 pixels a side) whose spins fit one colour.
+
+    Raises:
+        DtmcError: if even a 7x7 image with one label copy does not fit.
+    """
+    free_cells = side * side // 2
+    for image_side, repeat in ((28, 10), (14, 4), (7, 1)):
+        if image_side * image_side + 10 * repeat <= free_cells:
+            downsample = None if image_side == 28 else image_side
+            return DataSpec(downsample=downsample), LabelSpec(repeat=repeat)
+    raise DtmcError(f"--side={side} is too small for a benchmark model; use --side 12 or more")
+
+
 def run_sampler(args: argparse.Namespace) -> int:
     """Run the sampler benchmark and print its table; return the exit status."""
     for name in ("side", "chains", "sweeps", "thrml_sweeps", "repeat"):
@@ -61,8 +75,11 @@ def run_sampler(args: argparse.Namespace) -> int:
         if value < 1:
             raise DtmcError(f"--{name.replace('_', '-')}={value} is invalid; it must be at least 1")
 
+    data, labels = _visible_layout_for(args.side)
     spec = ModelSpec(
         name="bench",
+        data=data,
+        labels=labels,
         graph=GraphSpec(side=args.side, torus=not args.open, pattern=args.pattern, rules=PATTERNS[args.pattern]),
     )
     program = compile_model(spec)
