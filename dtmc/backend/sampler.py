@@ -184,12 +184,13 @@ class Sampler:
         carry = (state, zeros, jnp.zeros((self.kernel.n_edges,), jnp.float32))
         _, node_sum, edge_sum = jax.lax.scan(sample, carry, sample_keys)[0]
 
+        # Every sum below adds integers (spins are +-1), so it is exact in float32 while it stays
+        # below 2^24, whatever order a sharded reduction uses; each is divided once at the end.
         chains = state0.shape[0]
-        chain_means = jax.tree.map(lambda total: total / n_samples, node_sum)
         return Moments(
-            node=jnp.mean(self.kernel.to_nodes(chain_means), axis=-1),
+            node=jnp.sum(self.kernel.to_nodes(node_sum), axis=-1) / (n_samples * chains),
             edge=edge_sum / (n_samples * chains),
-            edge_of_means=self.kernel.pair_sums(chain_means) / chains,
+            edge_of_means=self.kernel.pair_sums(node_sum) / (n_samples * n_samples * chains),
         )
 
     def _run_impl(self, params, coupling, state0, key, beta_start, beta_end, *, sweeps, record_every):
