@@ -52,6 +52,7 @@ def summary_table(history: list[dict]) -> str:
             f"{number('fid', '.2f'):>8}  {number('accuracy', '.3f'):>8}  {worst:>12}"
         )
     lines.append("gap: mean |<s>data - <s>model| over visible spins. FID*: dtmc feature FID, not Inception FID.")
+    lines.append("max autocorr: largest long-lag autocorrelation of free chains over the steps (the adaptive penalty's input).")
     return "\n".join(lines)
 
 

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--class", dest="class_id", type=int, metavar="C", help="dataset class to draw (clamped labels only)")
     parser.add_argument("--n", type=int, default=16, metavar="N", help="images per class, or in total with free labels (default 16)")
     parser.add_argument("--labels", choices=("free", "clamped"), help="sample labels freely or clamp them (default: the model's)")
-    parser.add_argument("-o", "--output", metavar="PNG", help="image grid to write (default: RUN/images/sample_<labels>.png)")
+    parser.add_argument("-o", "--output", metavar="PNG", help="image grid to write (default: RUN/images/sample_<labels>[_class<C>][_<target>]_seed<S>.png)")
     parser.add_argument("--checkpoint", metavar="CKPT", help="checkpoint file (default: the run's latest)")
     parser.add_argument("--steps-from", action="append", default=[], metavar="K=CKPT",
                         help="take step K (1 = the last denoising step, nearest the data) from another checkpoint; repeatable")
@@ -49,6 +49,17 @@ def parse_steps_from(items: list[str]) -> dict[int, Path]:
             raise DtmcError(f"--steps-from '{item}' is invalid; write STEP=CHECKPOINT with STEP from 1, e.g. 2=runs/a/checkpoints/epoch_010.ckpt")
         steps[int(step) - 1] = Path(path)
     return steps
+
+
+def _default_name(args: argparse.Namespace, labels: str) -> str:
+    """Name the image grid after its settings, so samples of another class or target do not overwrite it."""
+    parts = [f"sample_{labels}"]
+    if args.class_id is not None:
+        parts.append(f"class{args.class_id}")
+    if args.target is not None:
+        parts.append(Path(args.target).stem)
+    parts.append(f"seed{args.seed}")
+    return "_".join(parts) + ".png"
 
 
 def sample_command(args: argparse.Namespace) -> int:
@@ -104,7 +115,7 @@ def sample_command(args: argparse.Namespace) -> int:
         images = decode_samples(spec, generated.bits)
         grid, row_labels = images.reshape(len(class_ids), args.n, *images.shape[1:]), [str(c) for c in class_ids]
 
-    output = Path(args.output) if args.output else folder.images / f"sample_{labels}.png"
+    output = Path(args.output) if args.output else folder.images / _default_name(args, labels)
     save_image_grid(output, grid, row_labels=row_labels)
     print(output)
     if on_chip:
