@@ -64,9 +64,19 @@ class RunFolder:
         return self.path / "metrics.jsonl"
 
     def create(self, spec: ModelSpec) -> None:
-        """Create the folders and write the model source and its resolved settings."""
-        self.checkpoints.mkdir(parents=True, exist_ok=True)
-        self.images.mkdir(parents=True, exist_ok=True)
+        """Create the folders and write the model source and its resolved settings.
+
+        Raises:
+            CheckpointError: if the folders cannot be created, e.g. because the path or a parent is a file.
+        """
+        try:
+            self.checkpoints.mkdir(parents=True, exist_ok=True)
+            self.images.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CheckpointError(
+                f"cannot create run folder {self.path}: {error.strerror} ({error.filename}); "
+                "pass -o a new folder path that is not a file or inside one"
+            ) from None
         atomic_write(self.path / "model.dtm", spec.source_text.encode())
         resolved = yaml.safe_dump(spec_to_dict(spec) | {"source_text": None}, sort_keys=False)
         atomic_write(self.path / "resolved.yaml", resolved.encode())

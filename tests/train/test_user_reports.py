@@ -1,0 +1,34 @@
+"""Run-time command defects found by giving run, sample and report bad paths and files as a new user would."""
+
+import pytest
+
+from dtmc.cli import main
+
+MODEL = """
+model tiny {
+  data     mnist_small  classes 0..1  downsample 4  encode binary threshold 0.5
+  labels   one_hot repeat 2
+  graph    grid 10 torus  pattern G8  place random seed 1
+  diffuse  steps 2
+  train    epochs 1  batch 200  warmup 4  samples 2 every 2  eval every 1
+  generate beta 0.8 -> 1.2 over 4 sweeps  per_class 2
+}
+"""
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    """Write the tiny model and return its path."""
+    path = tmp_path / "tiny.dtm"
+    path.write_text(MODEL)
+    return path
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_run_output_under_file_exits_2(model_file, tmp_path, capsys, below):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("keep me")
+    output = blocker / below if below else blocker
+    assert main(["run", str(model_file), "-o", str(output), "--no-progress"]) == 2
+    assert "cannot create run folder" in capsys.readouterr().err
+    assert blocker.read_text() == "keep me"
