@@ -123,7 +123,20 @@ def section_history(context: ReportContext) -> list[str]:
         return ["history", "  no metrics.jsonl yet"]
     from dtmc.commands.run import summary_table
 
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("epoch"), int):
+            raise DtmcError(
+                f"{path} line {number} is not a metrics record (a JSON object with an integer 'epoch'); "
+                f"delete the line, or run `dtmc run --resume {context.run_dir}` to rewrite the file from the latest checkpoint"
+            )
+        records.append(record)
     return ["history", *("  " + line for line in summary_table(records).splitlines())]
 
 

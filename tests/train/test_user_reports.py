@@ -1,5 +1,7 @@
 """Run-time command defects found by giving run, sample and report bad paths and files as a new user would."""
 
+import json
+
 import pytest
 
 from dtmc.cli import main
@@ -24,6 +26,15 @@ def model_file(tmp_path):
     return path
 
 
+@pytest.fixture
+def compiled_run(model_file, tmp_path):
+    """Return a folder holding only a compiled program, as a run folder has before its first checkpoint."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    assert main(["compile", str(model_file), "-o", str(folder / "program.dtmp")]) == 0
+    return folder
+
+
 @pytest.mark.parametrize("below", ["", "sub"])
 def test_run_output_under_file_exits_2(model_file, tmp_path, capsys, below):
     blocker = tmp_path / "notes.txt"
@@ -32,3 +43,16 @@ def test_run_output_under_file_exits_2(model_file, tmp_path, capsys, below):
     assert main(["run", str(model_file), "-o", str(output), "--no-progress"]) == 2
     assert "cannot create run folder" in capsys.readouterr().err
     assert blocker.read_text() == "keep me"
+
+
+def test_report_with_garbled_metrics_exits_2(compiled_run, capsys):
+    (compiled_run / "metrics.jsonl").write_text('{"epoch": 1}\n{bad json\n')
+    assert main(["report", str(compiled_run)]) == 2
+    err = capsys.readouterr().err
+    assert "metrics.jsonl line 2" in err and "--resume" in err
+
+
+def test_report_with_record_without_epoch_exits_2(compiled_run, capsys):
+    (compiled_run / "metrics.jsonl").write_text('[1, 2]\n')
+    assert main(["report", str(compiled_run)]) == 2
+    assert "metrics.jsonl line 1" in capsys.readouterr().err
