@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from dtmc.errors import DataError
+from dtmc.errors import DataError, DtmcError
 
 __all__ = ["grid_pixels", "save_image_grid", "save_denoising_gif", "plot_history", "plot_autocorrelation"]
 
@@ -23,8 +23,13 @@ _LABEL_WIDTH = 64
 def _write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call `write(temporary_path)`, then rename the result to `path` so no reader sees half a file."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    except OSError as error:
+        raise DtmcError(f"cannot write {target}: {error.strerror} ({error.filename}); give a file path in a writable folder, not a folder or a path under a file") from None
     os.close(handle)
     try:
         write(Path(temporary))

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from dtmc.cli import main
@@ -56,3 +57,16 @@ def test_report_with_record_without_epoch_exits_2(compiled_run, capsys):
     (compiled_run / "metrics.jsonl").write_text('[1, 2]\n')
     assert main(["report", str(compiled_run)]) == 2
     assert "metrics.jsonl line 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["notes.txt/grid.png", "folder"])
+def test_image_output_path_blocked_raises(tmp_path, name):
+    from dtmc.errors import DtmcError
+    from dtmc.eval import save_image_grid
+
+    (tmp_path / "notes.txt").write_text("keep me")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(DtmcError, match="cannot write"):
+        save_image_grid(tmp_path / name, np.zeros((1, 1, 4, 4)))
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "notes.txt"]
