@@ -72,8 +72,11 @@ def _write_pictures(folder: RunFolder, program: Any, epoch: int, evaluation: Eva
     )
 
     free = decode_samples(spec, evaluation.free.bits)
-    rows = max(1, free.shape[0] // 8)
-    save_image_grid(folder.images / f"epoch_{epoch:03d}_free.png", free[: rows * 8].reshape(rows, 8, *free.shape[1:]))
+    # Fewer than 8 samples (few classes, small per_class) make one shorter row.
+    free_columns = min(8, free.shape[0])
+    rows = max(1, free.shape[0] // free_columns)
+    save_image_grid(folder.images / f"epoch_{epoch:03d}_free.png",
+                    free[: rows * free_columns].reshape(rows, free_columns, *free.shape[1:]))
 
 
 def _write_plots(folder: RunFolder, history: list[dict[str, Any]], curves: np.ndarray | None, record_every: int) -> None:

@@ -70,3 +70,11 @@ def test_image_output_path_blocked_raises(tmp_path, name):
         save_image_grid(tmp_path / name, np.zeros((1, 1, 4, 4)))
     assert (tmp_path / "notes.txt").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "notes.txt"]
+
+
+
+def test_run_with_fewer_than_8_samples(model_file, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["run", str(model_file), "-o", str(run_dir), "--no-progress"]) == 0
+    assert (run_dir / "images" / "epoch_001_free.png").is_file()
+    assert (run_dir / "checkpoints" / "latest").read_text().strip() == "epoch_001.ckpt"
