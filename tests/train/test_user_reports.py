@@ -73,6 +73,24 @@ def test_image_output_path_blocked_raises(tmp_path, name):
 
 
 
+def test_free_grid_of_four_samples(model_file, tmp_path):
+    from types import SimpleNamespace
+
+    from dtmc.compiler import compile_model
+    from dtmc.lang import load_model
+    from dtmc.train.run_folder import RunFolder
+    from dtmc.train.session import _write_pictures
+
+    program = compile_model(load_model(model_file))
+    folder = RunFolder(tmp_path / "run")
+    folder.create(program.spec)
+    bits = np.ones((4, program.graph.n_visible), dtype=np.uint8)
+    evaluation = SimpleNamespace(clamped=SimpleNamespace(bits=bits), free=SimpleNamespace(bits=bits))
+    _write_pictures(folder, program, 1, evaluation)
+    assert (folder.images / "epoch_001_free.png").is_file()
+
+
+@pytest.mark.slow
 def test_run_with_fewer_than_8_samples(model_file, tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(["run", str(model_file), "-o", str(run_dir), "--no-progress"]) == 0
