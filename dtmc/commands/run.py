@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. train.epochs=5 (repeatable)")
     parser.add_argument("-o", "--output", metavar="RUN_DIR", help="run folder to create (default: runs/<model>-<UTC time>)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its latest checkpoint")
+    parser.add_argument("--resume", metavar="RUN_DIR|CKPT",
+                        help="continue the run in RUN_DIR from its latest checkpoint, or from a checkpoint file of a run folder")
     parser.add_argument("--epochs", type=int, metavar="N", help="total epochs to train to (default: train.epochs)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_device_arguments(parser)
@@ -75,14 +76,18 @@ def run_command(args: argparse.Namespace) -> int:
     if args.resume:
         if args.output:
             raise DtmcError("--resume continues in its own run folder; drop -o/--output")
-        folder = RunFolder(Path(args.resume))
+        # A checkpoint file resumes its own run folder from that checkpoint, e.g. one before a corrupted latest.
+        chosen = Path(args.resume) if Path(args.resume).is_file() else None
+        folder = RunFolder(chosen.parent.parent if chosen is not None else Path(args.resume))
+        if chosen is not None and not folder.program_path.is_file():
+            raise DtmcError(f"{args.resume} is not in the checkpoints folder of a run (no {folder.program_path}); pass RUN_DIR/checkpoints/epoch_NNN.ckpt")
         if not folder.program_path.is_file():
             raise DtmcError(f"{args.resume} is not a run folder (no program.dtmp); pass a folder written by `dtmc run`")
         if args.model:
             program = load_program_input(args.model, args.overrides)
         else:
             program = load_program_input(folder.program_path, args.overrides) if args.overrides else load_program(folder.program_path)
-        checkpoint = folder.latest_checkpoint()
+        checkpoint = chosen if chosen is not None else folder.latest_checkpoint()
         if not is_writer():
             folder = RunFolder(writer_path(folder.path))
             folder.create(program.spec)

@@ -141,7 +141,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[
     if newline < 0 or not valid:
         raise CheckpointError(
             f"checkpoint {path} is corrupted or truncated (its checksum does not match); "
-            "resume from an earlier checkpoint in the same folder"
+            "resume from an earlier checkpoint of the same folder with `dtmc run --resume RUN_DIR/checkpoints/epoch_NNN.ckpt`"
         )
 
     with np.load(io.BytesIO(payload)) as archive:

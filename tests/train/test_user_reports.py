@@ -96,3 +96,35 @@ def test_run_with_fewer_than_8_samples(model_file, tmp_path, capsys):
     assert main(["run", str(model_file), "-o", str(run_dir), "--no-progress"]) == 0
     assert (run_dir / "images" / "epoch_001_free.png").is_file()
     assert (run_dir / "checkpoints" / "latest").read_text().strip() == "epoch_001.ckpt"
+
+
+def test_resume_uses_given_checkpoint_file(compiled_run, capsys):
+    chosen = compiled_run / "checkpoints" / "epoch_000.ckpt"
+    chosen.parent.mkdir()
+    chosen.write_bytes(b"not a checkpoint")
+    assert main(["run", "--resume", str(chosen), "--no-progress"]) == 2
+    assert f"{chosen} is not a dtmc checkpoint" in capsys.readouterr().err
+
+
+def test_resume_checkpoint_outside_run_exits_2(tmp_path, capsys):
+    stray = tmp_path / "epoch_001.ckpt"
+    stray.write_bytes(b"DTMC-CHECKPOINT 1\n")
+    assert main(["run", "--resume", str(stray)]) == 2
+    assert "is not in the checkpoints folder of a run" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_resume_from_earlier_checkpoint_file(model_file, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["run", str(model_file), "-o", str(run_dir), "--no-progress"]) == 0
+    latest = run_dir / "checkpoints" / "epoch_001.ckpt"
+    latest.write_bytes(latest.read_bytes()[:1000])
+    assert main(["run", "--resume", str(run_dir), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "is corrupted or truncated" in err
+    assert "--resume RUN_DIR/checkpoints/epoch_NNN.ckpt" in err
+
+    assert main(["run", "--resume", str(run_dir / "checkpoints" / "epoch_000.ckpt"), "--no-progress"]) == 0
+    assert "trained to epoch 1" in capsys.readouterr().out
+    assert (run_dir / "checkpoints" / "latest").read_text().strip() == "epoch_001.ckpt"
+    assert len(latest.read_bytes()) > 1000
