@@ -125,7 +125,15 @@ def run_schedule(args: argparse.Namespace) -> int:
     text = json.dumps(document, indent=1) + "\n" if args.format == "json" else format_chip_program(document)
 
     if args.output:
-        _write_atomic(Path(args.output), text)
+        try:
+            if Path(args.output).is_dir():
+                raise IsADirectoryError(21, "Is a directory", args.output)
+            _write_atomic(Path(args.output), text)
+        except OSError as error:
+            raise DtmcError(
+                f"cannot write {args.output}: {error.strerror} ({error.filename}); "
+                "give -o a file path in a writable folder, not a folder or a path under a file"
+            ) from None
         print(f"wrote {args.output}: chip program for '{build.name}' on {target.name} ({args.format})")
     else:
         print(text, end="")
