@@ -47,4 +47,16 @@ def load_program_input(path: str | Path, overrides: Sequence[str] = ()) -> Any:
             f"--set changes {', '.join(changed)} settings, which are compiled into {path}; "
             "run the .dtm model file with these overrides instead"
         )
-    return dataclasses.replace(program, spec=spec)
+
+    # `spec` was rebuilt from the source text alone, so it lacks the overrides the program was built
+    # with. Keep those and replace only the fields named now.
+    merged = program.spec
+    for text in overrides:
+        section, _, name = text.partition("=")[0].strip().partition(".")
+        if not name:
+            merged = dataclasses.replace(merged, **{section: getattr(spec, section)})
+            continue
+        field = name.partition(".")[0]
+        part = dataclasses.replace(getattr(merged, section), **{field: getattr(getattr(spec, section), field)})
+        merged = dataclasses.replace(merged, **{section: part})
+    return dataclasses.replace(program, spec=merged)

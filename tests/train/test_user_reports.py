@@ -128,3 +128,37 @@ def test_resume_from_earlier_checkpoint_file(model_file, tmp_path, capsys):
     assert "trained to epoch 1" in capsys.readouterr().out
     assert (run_dir / "checkpoints" / "latest").read_text().strip() == "epoch_001.ckpt"
     assert len(latest.read_bytes()) > 1000
+
+
+@pytest.fixture
+def run_with_overrides(model_file, tmp_path):
+    """Return a folder with a program compiled with `--set train.batch=50`, as `dtmc run --set` saves it."""
+    from dtmc.compiler import compile_model
+    from dtmc.lang import load_model
+    from dtmc.program.artifact import save_program
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    save_program(compile_model(load_model(model_file, ["train.batch=50"])), folder / "program.dtmp")
+    return folder
+
+
+def test_program_override_keeps_earlier_overrides(run_with_overrides):
+    from dtmc.train.inputs import load_program_input
+
+    program = load_program_input(run_with_overrides / "program.dtmp", ["train.lr=0.01"])
+    assert program.spec.train.batch == 50
+    assert program.spec.train.lr == (0.01,)
+
+
+@pytest.mark.parametrize("override", ["train.batch=20", "train.seed=3", "train.epochs=5"])
+def test_resume_changing_fixed_setting_exits_2(run_with_overrides, capsys, override):
+    assert main(["run", "--resume", str(run_with_overrides), "--set", override, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--resume cannot change {override.split('=')[0]} " in err
+    assert "train.batch" not in err or override.startswith("train.batch")
+
+
+def test_resume_with_other_model_file_exits_2(run_with_overrides, model_file, capsys):
+    assert main(["run", str(model_file), "--resume", str(run_with_overrides), "--no-progress"]) == 2
+    assert "--resume cannot change train.batch 50 -> 200" in capsys.readouterr().err
