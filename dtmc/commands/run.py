@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from dtmc.dist import add_device_arguments, is_writer, plan_run_layout, start_processes, use_layout, writer_path
 from dtmc.errors import DtmcError
@@ -62,6 +63,38 @@ def _positive(value: int | None, name: str) -> None:
         raise DtmcError(f"{name}={value} is invalid; give a whole number of at least 1")
 
 
+# Settings that fix a resumed checkpoint's place in the run: data order, batches per epoch, decay
+# horizon and random streams. Changing them on resume would silently mix two different runs.
+_FIXED_ON_RESUME = ("seed", "train.seed", "train.batch", "train.train_examples", "train.epochs", "train.decay_epochs")
+
+
+def _resume_changes(saved: Any, spec: Any) -> list[str]:
+    """Return `setting: old -> new` for each changed train, generate or seed setting.
+
+    Raises:
+        DtmcError: if a setting in `_FIXED_ON_RESUME` changed.
+    """
+    from dtmc.spec import spec_to_dict
+
+    def flat(spec: Any) -> dict[str, Any]:
+        tree = spec_to_dict(spec)
+        values = {"seed": tree["seed"]}
+        for section in ("train", "generate"):
+            values.update({f"{section}.{name}": value for name, value in tree[section].items()})
+        return values
+
+    old, new = flat(saved), flat(spec)
+    changed = [name for name in new if new[name] != old.get(name)]
+    fixed = [name for name in changed if name in _FIXED_ON_RESUME]
+    if fixed:
+        listed = ", ".join(f"{name} {old.get(name)!r} -> {new[name]!r}" for name in fixed)
+        raise DtmcError(
+            f"--resume cannot change {listed}: the run's checkpoints depend on them; keep the run's settings "
+            "(use --epochs N to train longer) or start a new run with -o"
+        )
+    return [f"{name}: {old.get(name)!r} -> {new[name]!r}" for name in changed]
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run `dtmc run`; return 0, or 130 after Ctrl-C with the checkpoint saved."""
     from dtmc.program.artifact import load_program, save_program
@@ -73,6 +106,7 @@ def run_command(args: argparse.Namespace) -> int:
     # A multi-host job must be joined before anything touches JAX devices.
     start_processes(args)
     _positive(args.epochs, "--epochs")
+    resume_changes: list[str] = []
     if args.resume:
         if args.output:
             raise DtmcError("--resume continues in its own run folder; drop -o/--output")
@@ -87,6 +121,8 @@ def run_command(args: argparse.Namespace) -> int:
             program = load_program_input(args.model, args.overrides)
         else:
             program = load_program_input(folder.program_path, args.overrides) if args.overrides else load_program(folder.program_path)
+        if args.model or args.overrides:
+            resume_changes = _resume_changes(load_program(folder.program_path).spec, program.spec)
         checkpoint = chosen if chosen is not None else folder.latest_checkpoint()
         if not is_writer():
             folder = RunFolder(writer_path(folder.path))
@@ -108,6 +144,10 @@ def run_command(args: argparse.Namespace) -> int:
         if console.level == logging.NOTSET:
             console.setLevel(root.level)
     handler = folder.attach_log()
+    if resume_changes:
+        # The folder's program.dtmp keeps the original settings, so log.txt records what this resume changed.
+        logger.warning("resuming with changed settings, so the result differs from one uninterrupted run: %s",
+                       "; ".join(resume_changes))
     print(f"run folder: {folder.path}")
     layout = plan_run_layout(args, program.graph.n_steps, program.spec.train.batch)
     print(layout.describe())
