@@ -162,3 +162,16 @@ def test_resume_changing_fixed_setting_exits_2(run_with_overrides, capsys, overr
 def test_resume_with_other_model_file_exits_2(run_with_overrides, model_file, capsys):
     assert main(["run", str(model_file), "--resume", str(run_with_overrides), "--no-progress"]) == 2
     assert "--resume cannot change train.batch 50 -> 200" in capsys.readouterr().err
+
+
+def test_atomic_write_uses_umask_mode(tmp_path):
+    import os
+
+    from dtmc.train.checkpoint import atomic_write
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "metrics.jsonl", b"{}\n")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "metrics.jsonl").stat().st_mode & 0o777 == 0o644
