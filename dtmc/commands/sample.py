@@ -9,7 +9,10 @@ import numpy as np
 
 from dtmc.errors import DtmcError
 
-__all__ = ["register", "sample_command", "parse_steps_from"]
+__all__ = ["register", "sample_command", "parse_steps_from", "MAX_IMAGES"]
+
+# Images per class one call draws; the whole grid and every chain's state stay in memory.
+MAX_IMAGES = 4096
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,8 +80,11 @@ def sample_command(args: argparse.Namespace) -> int:
     folder = RunFolder(Path(args.run))
     if not folder.program_path.is_file():
         raise DtmcError(f"{args.run} is not a run folder (no program.dtmp); pass a folder written by `dtmc run`")
-    if args.n < 1:
-        raise DtmcError(f"--n {args.n} is invalid; give at least 1 image")
+    if not 1 <= args.n <= MAX_IMAGES:
+        raise DtmcError(
+            f"--n {args.n} is invalid; give 1 to {MAX_IMAGES} images per class, and run the command "
+            "again with another --seed for more"
+        )
     program = load_program(folder.program_path)
     spec = program.spec
     checkpoint = Path(args.checkpoint) if args.checkpoint else folder.latest_checkpoint()
