@@ -59,14 +59,16 @@ def _fitting_chip(program, target: ChipTarget) -> ChipTarget:
 
 def _score(program, bits: np.ndarray, classes: np.ndarray) -> tuple[float | None, float | None]:
     from dtmc.data import feature_dataset
-    from dtmc.eval import class_accuracy, fid_score
+    from dtmc.eval import class_accuracy, fid_score, reference_form_for
     from dtmc.train.evaluation import decode_samples
 
     spec = program.spec
     dataset = feature_dataset(spec.data.source)
     images = decode_samples(spec, bits)
     class_ids = np.asarray(spec.data.classes)[classes]
-    return float(class_accuracy(images, class_ids, dataset=dataset)), float(fid_score(images, dataset=dataset, classes=spec.data.classes))
+    return float(class_accuracy(images, class_ids, dataset=dataset)), float(
+        fid_score(images, dataset=dataset, classes=spec.data.classes, reference=reference_form_for(spec.data))
+    )
 
 
 def main() -> None:
