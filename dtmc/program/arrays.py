@@ -107,13 +107,28 @@ class GraphArrays:
         return int(self.colour[: self.n_grid].max()) + 1
 
     def validate(self) -> None:
-        """Check shapes and the numbering convention; raise AssertionError on a broken invariant."""
+        """Check shapes and the numbering convention.
+
+        Raises:
+            AssertionError: naming the first broken invariant. The checks are explicit, so they
+                also run under `python -O`.
+        """
         n, v = self.n_nodes, self.n_visible
-        assert self.role.shape == (n,) and self.cell.shape == (n, 2) and self.colour.shape == (n,)
-        assert self.edges.ndim == 2 and self.edges.shape[1] == 2
-        assert self.edge_direction.shape == (self.edges.shape[0],)
-        assert self.coupling.ndim == 2 and self.coupling.shape[1] == v
-        assert np.all(self.role[self.n_grid :] == ROLE_INPUT)
-        assert np.all(self.colour[self.n_grid :] == INPUT_COLOUR)
-        assert np.all(self.edges[:, 0] < self.edges[:, 1]) and np.all(self.edges < self.n_grid)
-        assert np.all(np.isin(self.role[self.visible_node], (ROLE_IMAGE, ROLE_LABEL)))
+        # Each condition is a function, so a check that would index a malformed array runs only
+        # after the shape checks before it passed.
+        checks = (
+            (lambda: self.role.shape == (n,), f"role has shape {self.role.shape}, expected ({n},)"),
+            (lambda: self.cell.shape == (n, 2), f"cell has shape {self.cell.shape}, expected ({n}, 2)"),
+            (lambda: self.colour.shape == (n,), f"colour has shape {self.colour.shape}, expected ({n},)"),
+            (lambda: self.edges.ndim == 2 and self.edges.shape[1] == 2, f"edges has shape {self.edges.shape}, expected (m, 2)"),
+            (lambda: self.edge_direction.shape == (self.edges.shape[0],), "edge_direction needs one entry per edge"),
+            (lambda: self.coupling.ndim == 2 and self.coupling.shape[1] == v, f"coupling has shape {self.coupling.shape}, expected (T, {v})"),
+            (lambda: bool(np.all(self.role[self.n_grid :] == ROLE_INPUT)), "nodes after the grid must be input nodes"),
+            (lambda: bool(np.all(self.colour[self.n_grid :] == INPUT_COLOUR)), f"input nodes must have colour {INPUT_COLOUR}"),
+            (lambda: bool(np.all(self.edges[:, 0] < self.edges[:, 1])), "every edge must be stored as (i, j) with i < j"),
+            (lambda: bool(np.all(self.edges < self.n_grid)), "base edges must join grid nodes only"),
+            (lambda: bool(np.all(np.isin(self.role[self.visible_node], (ROLE_IMAGE, ROLE_LABEL)))), "visible_node must point at image or label nodes"),
+        )
+        for holds, message in checks:
+            if not holds():
+                raise AssertionError(f"invalid graph arrays: {message}")
