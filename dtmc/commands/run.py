@@ -134,6 +134,11 @@ def run_command(args: argparse.Namespace) -> int:
         folder = RunFolder(writer_path(Path(args.output) if args.output else default_run_path(program.spec.name)))
         if (folder.checkpoints / "latest").exists():
             raise DtmcError(f"run folder {folder.path} already contains a run; continue it with --resume {folder.path} or pick another -o")
+        if folder.path.is_dir() and any(folder.path.iterdir()) and not folder.program_path.exists():
+            raise DtmcError(
+                f"run folder {folder.path} is not empty and holds no run, so dtmc would mix its files "
+                "with yours; pick a new or empty folder for -o"
+            )
         folder.create(program.spec)
         save_program(program, folder.program_path)
         checkpoint = None

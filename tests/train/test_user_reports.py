@@ -175,3 +175,15 @@ def test_atomic_write_uses_umask_mode(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "metrics.jsonl").stat().st_mode & 0o777 == 0o644
+
+
+def test_run_output_nonempty_folder_exits_2(model_file, tmp_path, capsys):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+
+    status = main(["run", str(model_file), "-o", str(folder)])
+
+    assert status == 2
+    assert "is not empty and holds no run" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
