@@ -38,7 +38,8 @@ def test_noise_pairs_flip_rates():
     to_input = jnp.array([[0.25, 0.05, 0.0], [0.4, 0.4, 0.1]])
     clean = jnp.ones((20000, 3), dtype=jnp.uint8)
     inputs, outputs = noise_pairs(clean, to_output, to_input, key=jax.random.key(5))
-    assert inputs.dtype == jnp.int8 and inputs.shape == (2, 20000, 3)
+    assert inputs.dtype == jnp.int8
+    assert inputs.shape == (2, 20000, 3)
 
     np.testing.assert_allclose(np.mean(np.asarray(outputs) == -1, axis=1), to_output, atol=0.015)
     np.testing.assert_allclose(np.mean(np.asarray(inputs) != np.asarray(outputs), axis=1), to_input, atol=0.015)
@@ -49,7 +50,8 @@ def test_chain_states_layout():
     inputs = jnp.array([[1, -1, 1, -1, 1, 1]], dtype=jnp.int8)
     outputs = jnp.array([[-1, -1, 1, 1, -1, 1]], dtype=jnp.int8)
     state = chain_states(graph, inputs, outputs, key=jax.random.key(0))
-    assert state.shape == (1, graph.n_nodes) and state.dtype == jnp.int8
+    assert state.shape == (1, graph.n_nodes)
+    assert state.dtype == jnp.int8
     np.testing.assert_array_equal(state[0, graph.visible_node], outputs[0])
     np.testing.assert_array_equal(state[0, graph.n_grid :], inputs[0])
     assert set(np.unique(np.asarray(state))) <= {-1, 1}
