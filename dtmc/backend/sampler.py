@@ -184,8 +184,8 @@ class Sampler:
         carry = (state, zeros, jnp.zeros((self.kernel.n_edges,), jnp.float32))
         _, node_sum, edge_sum = jax.lax.scan(sample, carry, sample_keys)[0]
 
-        # Every sum below adds integers (spins are +-1), so it is exact in float32 while it stays
-        # below 2^24, whatever order a sharded reduction uses; each is divided once at the end.
+        # Every sum below adds integers (spins are +-1), so it is exact in float32 below 2^24 in
+        # any reduction order, including a sharded one. Each sum is divided once at the end.
         chains = state0.shape[0]
         return Moments(
             node=jnp.sum(self.kernel.to_nodes(node_sum), axis=-1) / (n_samples * chains),

@@ -136,8 +136,8 @@ def run_command(args: argparse.Namespace) -> int:
             raise DtmcError(f"run folder {folder.path} already contains a run; continue it with --resume {folder.path} or pick another -o")
         if folder.path.is_dir() and any(folder.path.iterdir()) and not folder.program_path.exists():
             raise DtmcError(
-                f"run folder {folder.path} is not empty and holds no run, so dtmc would mix its files "
-                "with yours; pick a new or empty folder for -o"
+                f"invalid run folder {folder.path}: it is not empty and contains no run, so dtmc would "
+                "write over files of the same name; pick a new or empty folder for -o"
             )
         folder.create(program.spec)
         save_program(program, folder.program_path)

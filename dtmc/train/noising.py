@@ -23,8 +23,8 @@ def flip_tables(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
     """Return the per-step, per-visible-spin flip probabilities of a training pair.
 
     Args:
-        spec: the model; its diffusion settings give the intervals, its data and labels the split
-            of visible spins into image spins (first) and label spins (after them).
+        spec: the model. Its diffusion settings give the intervals, and its data and labels give
+            the split of visible spins into image spins (first) and label spins (after them).
 
     Returns:
         `(to_output, to_input)`, both float32[T, V]: the chance that a clean bit flips on the way to
@@ -94,8 +94,8 @@ def chain_states(
     """Build initial chain states: hidden grid nodes random, visible and input nodes given.
 
     Args:
-        graph: the compiled graph; `visible_node` says where each output sits, and input `v` is
-            node `n_grid + v`.
+        graph: the compiled graph. `visible_node` gives the grid node of each output, and input
+            `v` is node `n_grid + v`.
         inputs: input spins of each chain.
         outputs: output spins of each chain (the clamped data in the positive phase and the start
             value of free chains elsewhere).

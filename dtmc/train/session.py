@@ -202,7 +202,7 @@ def train_program(
                 raise stop from None
 
             # NOTE: after a resume in the middle of an epoch, seconds and the loss proxy cover only
-            # the batches run since the resume; parameters are unaffected.
+            # the batches run since the resume. The parameters are unaffected.
             record = state.history[-1]
             record["seconds"] = time.perf_counter() - epoch_started
             record["loss_proxy"] = float(np.mean(gaps)) if gaps else None

@@ -56,7 +56,8 @@ def test_run_sample_report_resume(model_file, tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(["run", str(model_file), "-o", str(run_dir), "--no-progress"]) == 0
     output = capsys.readouterr().out
-    assert "accuracy" in output and "trained to epoch 2" in output
+    assert "accuracy" in output
+    assert "trained to epoch 2" in output
 
     for name in ("log.txt", "model.dtm", "resolved.yaml", "program.dtmp", "metrics.jsonl", "denoising.gif",
                  "fid.png", "autocorrelation.png", "checkpoints/epoch_002.ckpt", "checkpoints/latest",

@@ -50,7 +50,8 @@ def test_report_with_garbled_metrics_exits_2(compiled_run, capsys):
     (compiled_run / "metrics.jsonl").write_text('{"epoch": 1}\n{bad json\n')
     assert main(["report", str(compiled_run)]) == 2
     err = capsys.readouterr().err
-    assert "metrics.jsonl line 2" in err and "--resume" in err
+    assert "metrics.jsonl line 2" in err
+    assert "--resume" in err
 
 
 def test_report_with_record_without_epoch_exits_2(compiled_run, capsys):
@@ -185,5 +186,5 @@ def test_run_output_nonempty_folder_exits_2(model_file, tmp_path, capsys):
     status = main(["run", str(model_file), "-o", str(folder)])
 
     assert status == 2
-    assert "is not empty and holds no run" in capsys.readouterr().err
+    assert "is not empty and contains no run" in capsys.readouterr().err
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
